@@ -1,0 +1,158 @@
+"""The case record: radicado, deadlines, the facts diagrams read as ``caso`` and the
+milestones (``hito``) a completed task records on it."""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from engine.business_calendar import BusinessCalendar
+from engine.deadlines import business_reminder, first_response_reminder
+from engine.errors import NotAllowed
+from engine.models import Attachment, Case, CaseAlert, Closure, RadicadoCounter, User
+
+RADICADO_PREFIX = "AV"
+
+
+def next_radicado(session: Session, year: int) -> str:
+    """The next radicado of the year, e.g. ``AV-2026-000123``.
+
+    The counter row is incremented in the caller's transaction: concurrent filings queue on its
+    row lock (PostgreSQL) or the write lock (SQLite), and a rolled-back filing gives its number
+    back, so the sequence has no gap and no duplicate.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(RadicadoCounter).values(year=year, last=0).on_conflict_do_nothing())
+    number = session.execute(
+        update(RadicadoCounter)
+        .where(RadicadoCounter.year == year)
+        .values(last=RadicadoCounter.last + 1)
+        .returning(RadicadoCounter.last)
+    ).scalar_one()
+    return f"{RADICADO_PREFIX}-{year}-{number:06d}"
+
+
+def calendar_for(session: Session) -> BusinessCalendar:
+    return BusinessCalendar(session.scalars(select(Closure.day)))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def facts(case: Case, calendar: BusinessCalendar) -> dict[str, Any]:
+    """What scripts, conditions and timers see as ``caso`` (deadlines as ISO 8601 with offset)."""
+    return {
+        "radicado": case.radicado,
+        "tipo": case.request_type,
+        "estado": case.status,
+        "area": case.area,
+        "prorrogado": case.extended_at is not None,
+        "primera_respuesta_en": _iso(case.first_response_at),
+        "respuesta_final_en": _iso(case.answered_at),
+        "vence_primera_respuesta": _iso(case.first_response_due),
+        "recordar_primera_respuesta": _iso(first_response_reminder(case.first_response_due)),
+        "vence_legal": _iso(case.legal_due),
+        "recordar_legal": _iso(business_reminder(case.legal_due, calendar)),
+        "vence_area": _iso(case.area_due),
+        "recordar_area": _iso(
+            business_reminder(case.area_due, calendar) if case.area_due else None
+        ),
+    }
+
+
+def pending_deadline(case: Case) -> datetime:
+    """The earliest deadline still open on the case: what the inbox sorts by."""
+    deadlines = [case.legal_due]
+    if case.first_response_at is None:
+        deadlines.append(case.first_response_due)
+    if case.status == "escalado" and case.area_due is not None:
+        deadlines.append(case.area_due)
+    return min(deadlines)
+
+
+# --- milestones: hito name -> what completing such a task records on the case -------------
+
+
+def _first_response(
+    case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone"
+) -> None:
+    case.first_response_at = case.first_response_at or ctx.now
+
+
+def _escalation(case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone") -> None:
+    case.area = data["area"]
+    case.area_due = ctx.calendar.add_business_days(ctx.now, int(data["dias_area"]))
+    case.escalated = True
+    case.status = "escalado"
+
+
+def _returned(case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone") -> None:
+    case.area = None
+    case.area_due = None
+    case.status = "en_tramite"
+
+
+def _area_answered(
+    case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone"
+) -> None:
+    case.status = "en_tramite"
+
+
+def _review(case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone") -> None:
+    case.reviewed = True
+
+
+def _classification(
+    case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone"
+) -> None:
+    case.classification = data.get("tipificacion")
+
+
+def _final_answer(
+    case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone"
+) -> None:
+    case.answered_at = ctx.now
+    case.first_response_at = case.first_response_at or ctx.now
+    case.answer = data.get("respuesta")
+    case.status = "respondido"
+
+
+def _alert(case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone") -> None:
+    term = props.get("plazo", "legal")
+    ctx.session.add(CaseAlert(case_id=case.id, term=term, area=case.area, raised_at=ctx.now))
+
+
+MILESTONES: dict[str, Callable[..., None]] = {
+    "primera_respuesta": _first_response,
+    "escalamiento": _escalation,
+    "devolucion": _returned,
+    "respuesta_area": _area_answered,
+    "revision": _review,
+    "tipificacion": _classification,
+    "respuesta_final": _final_answer,
+    "alerta": _alert,
+}
+
+
+class Milestone:
+    """Context a milestone needs: the session, the time, the business calendar."""
+
+    def __init__(self, session: Session, now: datetime, calendar: BusinessCalendar) -> None:
+        self.session, self.now, self.calendar = session, now, calendar
+
+    def record(self, case: Case, hito: str, data: dict[str, Any], props: dict[str, str]) -> None:
+        MILESTONES[hito](case, data, props, self)
+
+
+def attach_files(session: Session, case: Case, citizen: User, ids: list[str]) -> None:
+    """Link the citizen's uploaded attachments to the case they filed."""
+    for attachment_id in ids:
+        attachment = session.get(Attachment, int(attachment_id))
+        if attachment is None or attachment.uploaded_by_id != citizen.id or attachment.case_id:
+            raise NotAllowed("Uno de los adjuntos no existe o no le pertenece.")
+        attachment.case_id = case.id

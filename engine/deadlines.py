@@ -1,0 +1,80 @@
+"""Deadlines of a case: legal term, first response, reminders and the prórroga.
+
+Every function is pure and returns timezone-aware datetimes in Bogotá; callers convert to UTC
+when they store or schedule them.
+"""
+
+from datetime import datetime, timedelta
+
+from engine.business_calendar import WORKDAY_START, BusinessCalendar
+from engine.clock import BOGOTA
+
+FIRST_RESPONSE_REMINDER_LEAD = timedelta(hours=4)
+
+
+class DeadlineError(ValueError):
+    """A deadline change the rules do not allow; the message is for the user."""
+
+
+def legal_deadline(filed_at: datetime, business_days: int, calendar: BusinessCalendar) -> datetime:
+    return calendar.add_business_days(filed_at, business_days)
+
+
+def first_response_deadline(
+    filed_at: datetime,
+    hours: int = 24,
+    calendar: BusinessCalendar | None = None,
+    business_hours: bool = False,
+) -> datetime:
+    """Clock hours after filing by default; working hours when ``business_hours`` is set."""
+    if filed_at.tzinfo is None:
+        raise ValueError("a timezone-aware datetime is required")
+    if not business_hours:
+        return (filed_at + timedelta(hours=hours)).astimezone(BOGOTA)
+    if calendar is None:
+        raise ValueError("counting business hours needs a calendar")
+    return calendar.add_business_hours(filed_at, hours)
+
+
+def first_response_reminder(deadline: datetime) -> datetime:
+    """Four clock hours before the first-response deadline."""
+    return (deadline - FIRST_RESPONSE_REMINDER_LEAD).astimezone(BOGOTA)
+
+
+def business_reminder(deadline: datetime, calendar: BusinessCalendar) -> datetime:
+    """08:00 Bogotá of the business day before the deadline's day (legal and area terms).
+
+    For a one-day term filed late in the day this can precede the filing; the timer then fires
+    at once, which is what a user expects of a deadline that close.
+    """
+    day_before = calendar.previous_business_day(deadline.astimezone(BOGOTA).date())
+    return datetime.combine(day_before, WORKDAY_START, tzinfo=BOGOTA)
+
+
+def extend_legal_deadline(
+    filed_at: datetime,
+    original_days: int,
+    extra_days: int,
+    already_extended: bool,
+    reasons: str,
+    now: datetime,
+    current_deadline: datetime,
+    calendar: BusinessCalendar,
+) -> datetime:
+    """The new legal deadline after a prórroga (Ley 1755 de 2015 art. 14, parágrafo).
+
+    Allowed once, with reasons, before the term expires, and to at most double the original term.
+    """
+    if already_extended:
+        raise DeadlineError("La prórroga ya se concedió una vez.")
+    if not reasons.strip():
+        raise DeadlineError("Indique los motivos de la prórroga.")
+    if extra_days < 1:
+        raise DeadlineError("La prórroga debe ser de al menos un día hábil.")
+    if extra_days > original_days:
+        raise DeadlineError(
+            f"La prórroga no puede superar el término inicial ({original_days} días hábiles)."
+        )
+    if now > current_deadline:
+        raise DeadlineError("El término ya venció; no se puede prorrogar.")
+    return legal_deadline(filed_at, original_days + extra_days, calendar)

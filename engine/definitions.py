@@ -1,0 +1,149 @@
+"""Deployed definitions: a bundle of BPMN + DMN + forms, stored once per content hash and
+parsed once per version (cached in the process)."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.errors import DefinitionInvalid, NotFound
+from engine.models import Deployment
+from engine.sandbox import RestrictedEnvironment
+from engine.serialization import make_serializer
+from engine.specs import AppParser
+
+BUNDLE_GLOBS = ("bpmn/*.bpmn", "bpmn/*.dmn", "forms/*.json")
+
+
+@dataclass
+class Bundle:
+    """One deployed version, parsed: what the runtime needs to run its instances."""
+
+    deployment_id: int
+    version: int
+    specs: dict[str, Any]
+    subprocess_specs: dict[str, dict[str, Any]]
+    forms: dict[str, dict[str, Any]]
+    decisions: dict[str, Any]
+    start_cycles: dict[str, str]  # process id -> timeCycle expression of its timer start event
+    serializer: BpmnWorkflowSerializer = field(repr=False)
+
+    def decide(self, decision_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Evaluate a DMN decision table outside a process (e.g. the legal terms at filing)."""
+        engine = PythonScriptEngine(environment=RestrictedEnvironment({}))
+        task = SimpleNamespace(data=data, workflow=SimpleNamespace(script_engine=engine))
+        return DMNEngine(self.decisions[decision_id].decisionTables[0]).result(task)
+
+
+def _take_start_cycle(spec: Any) -> str | None:
+    """Turn a timer-cycle start event into a plain start and return its cycle.
+
+    SpiffWorkflow would run every cycle as a new branch of one instance (and replay the
+    missed ones); we want one instance per period, started by the scheduler
+    (``Engine.start_due_schedules``), which reads the cycle kept here."""
+    for task_spec in spec.task_specs.values():
+        definition = getattr(task_spec, "event_definition", None)
+        if isinstance(task_spec, StartEvent) and isinstance(definition, CycleTimerEventDefinition):
+            task_spec.event_definition = NoneEventDefinition()
+            return definition.expression
+    return None
+
+
+def read_directory(root: Path) -> dict[str, str]:
+    files = {}
+    for pattern in BUNDLE_GLOBS:
+        for path in sorted(root.glob(pattern)):
+            files[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8")
+    return files
+
+
+def content_hash(files: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name].encode() + b"\0")
+    return digest.hexdigest()
+
+
+def parse(files: dict[str, str], deployment_id: int = 0, version: int = 0) -> Bundle:
+    """Parse a bundle; raises DefinitionInvalid with every problem found."""
+    from engine.validation import validate_files  # validation parses too; avoid a cycle
+
+    problems = [p for p in validate_files(files) if p.severity == "error"]
+    if problems:
+        raise DefinitionInvalid(problems)
+    parser = AppParser()
+    for name, text in files.items():
+        if name.endswith(".bpmn"):
+            parser.add_bpmn_str(text.encode(), filename=name)
+        elif name.endswith(".dmn"):
+            parser.add_dmn_str(text.encode(), filename=name)
+    specs, subprocess_specs, start_cycles = {}, {}, {}
+    for process_id in parser.get_process_ids():
+        specs[process_id] = parser.get_spec(process_id)
+        subprocess_specs[process_id] = parser.get_subprocess_specs(process_id)
+        cycle = _take_start_cycle(specs[process_id])
+        if cycle is not None:
+            start_cycles[process_id] = cycle
+    decisions = {}
+    for decision_id, dmn_parser in parser.dmn_parsers.items():
+        dmn_parser.parse()
+        decisions[decision_id] = dmn_parser.decision
+    forms = {
+        Path(name).name: json.loads(text) for name, text in files.items() if name.endswith(".json")
+    }
+    bundle = Bundle(
+        deployment_id, version, specs, subprocess_specs, forms, decisions, start_cycles, None
+    )  # type: ignore[arg-type]
+    bundle.serializer = make_serializer(bundle)
+    return bundle
+
+
+_cache: dict[tuple[str, int], Bundle] = {}
+
+
+def bundle_for(session: Session, deployment_id: int) -> Bundle:
+    """The parsed bundle of a deployment, parsed at most once per process and database."""
+    key = (str(session.get_bind().url), deployment_id)
+    if key not in _cache:
+        deployment = session.get(Deployment, deployment_id)
+        if deployment is None:
+            raise NotFound(f"No existe la versión desplegada {deployment_id}.")
+        _cache[key] = parse(deployment.files, deployment.id, deployment.version)
+    return _cache[key]
+
+
+def latest(session: Session) -> Deployment:
+    deployment = session.scalars(select(Deployment).order_by(Deployment.version.desc())).first()
+    if deployment is None:
+        raise NotFound("No hay ninguna definición desplegada.")
+    return deployment
+
+
+def deploy(
+    session: Session, files: dict[str, str], now: datetime, user_id: int | None = None
+) -> Deployment:
+    """Deploy a bundle as a new version, or return the version already holding that content."""
+    digest = content_hash(files)
+    existing = session.scalars(select(Deployment).where(Deployment.content_hash == digest)).first()
+    if existing is not None:
+        return existing
+    parse(files)  # raises DefinitionInvalid before anything is written
+    version = (session.scalar(select(func.max(Deployment.version))) or 0) + 1
+    deployment = Deployment(
+        version=version, content_hash=digest, files=files, deployed_at=now, deployed_by_id=user_id
+    )
+    session.add(deployment)
+    session.flush()
+    return deployment

@@ -1,0 +1,25 @@
+"""All tables, importable from one place so Alembic and Flask-SQLAlchemy see the full metadata."""
+
+from engine.models.base import Base
+from engine.models.cases import Attachment, Case, CaseAlert, Closure, RadicadoCounter
+from engine.models.definitions import Deployment
+from engine.models.instances import Event, HumanTask, Incident, OutboxMessage, ProcessInstance
+from engine.models.people import Group, User, membership
+
+__all__ = [
+    "Attachment",
+    "Base",
+    "Case",
+    "CaseAlert",
+    "Closure",
+    "Deployment",
+    "Event",
+    "Group",
+    "HumanTask",
+    "Incident",
+    "OutboxMessage",
+    "ProcessInstance",
+    "RadicadoCounter",
+    "User",
+    "membership",
+]

@@ -1,0 +1,77 @@
+"""The case record (expediente) of one PQRS, its radicado counter and its attachments."""
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.models.base import Base
+
+
+class RadicadoCounter(Base):
+    __tablename__ = "radicado_counters"
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int]
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    radicado: Mapped[str] = mapped_column(String(30), unique=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    request_type: Mapped[str] = mapped_column(String(30))  # solicitud|queja|reclamo|felicitacion
+    modality: Mapped[str | None] = mapped_column(String(30))
+    service: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    filed_at: Mapped[datetime] = mapped_column(index=True)
+    legal_days: Mapped[int]
+    first_response_due: Mapped[datetime]
+    legal_due: Mapped[datetime]
+    extension_days: Mapped[int | None]
+    extension_reasons: Mapped[str | None] = mapped_column(Text)
+    extended_at: Mapped[datetime | None]
+    area: Mapped[str | None] = mapped_column(String(60))
+    area_due: Mapped[datetime | None]
+    escalated: Mapped[bool] = mapped_column(default=False)
+    reviewed: Mapped[bool] = mapped_column(default=False)
+    classification: Mapped[str | None] = mapped_column(String(60))
+    first_response_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)
+    answer: Mapped[str | None] = mapped_column(Text)
+
+
+class CaseAlert(Base):
+    """A missed deadline: the flag on the case and the row of the "reporte de fallas"."""
+
+    __tablename__ = "case_alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    term: Mapped[str] = mapped_column(String(30))  # primera_respuesta | legal | area
+    area: Mapped[str | None] = mapped_column(String(60))
+    raised_at: Mapped[datetime]
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime]
+
+
+class Closure(Base):
+    """A day the entity is closed (entered by an administrator): not a business day."""
+
+    __tablename__ = "closures"
+    day: Mapped[date] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200))
+
+
+Index("ix_cases_citizen_filed", Case.citizen_id, Case.filed_at)

@@ -1,0 +1,106 @@
+"""Running processes: instance state, the inbox, the event log, the outbox and incidents."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.models.base import Base, BigId
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instances"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"))
+    process_id: Mapped[str] = mapped_column(String(100))
+    business_key: Mapped[str] = mapped_column(String(100), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), unique=True)
+    status: Mapped[str] = mapped_column(
+        String(20), index=True
+    )  # running|suspended|completed|cancelled
+    has_incident: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(Text)  # serialized workflow, spec by reference
+    version: Mapped[int] = mapped_column()
+    next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HumanTask(Base):
+    """The inbox: one row per ready user task, rewritten with its instance."""
+
+    __tablename__ = "human_tasks"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the engine's task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[str | None] = mapped_column(String(100))
+    form: Mapped[str] = mapped_column(String(200))
+    candidate_group: Mapped[str] = mapped_column(String(60))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(20))  # open | completed | cancelled
+    request_type: Mapped[str | None] = mapped_column(String(30))
+    business_key: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        Index("ix_human_tasks_group_inbox", "candidate_group", "state", "due_at"),
+        Index("ix_human_tasks_assignee_inbox", "assignee_id", "state", "due_at"),
+    )
+
+
+class Event(Base):
+    """Append-only log: who did what, when, with the data they submitted."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    bpmn_id: Mapped[str | None] = mapped_column(String(100))
+    label: Mapped[str | None] = mapped_column(String(300))
+    data: Mapped[dict[str, Any] | None]
+
+
+class OutboxMessage(Base):
+    """Work that must leave the process, written with the state change that caused it."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)  # idempotency key
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    operation: Mapped[str] = mapped_column(String(60))
+    params: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(20))  # pending | done | failed | skipped
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    dispatched_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_outbox_status_dispatched", "status", "dispatched_at"),)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    bpmn_id: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution: Mapped[str | None] = mapped_column(String(20))  # retried | skipped

@@ -1,0 +1,45 @@
+"""Instance state as JSON, with the process spec stored by reference, not embedded.
+
+An instance row holds only its own tasks and data; the spec objects come from the parsed
+bundle of the instance's deployment (``engine.definitions``)."""
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
+
+from engine.specs import AsyncServiceTask
+
+if TYPE_CHECKING:
+    from engine.definitions import Bundle
+
+
+def make_serializer(bundle: "Bundle") -> BpmnWorkflowSerializer:
+    class SpecRefConverter(BpmnWorkflowConverter):
+        def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+            dct = WorkflowConverter.to_dict(self, workflow)
+            dct["spec"] = workflow.spec.name
+            dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+            dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+            return dct
+
+        def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
+            process_id = dct.pop("spec")
+            workflow = self.target_class(
+                bundle.specs[process_id], bundle.subprocess_specs[process_id], deserializing=True
+            )
+            workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+            workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+            self.set_default_attributes(workflow, dct)
+            self.subprocesses_from_dict(dct["subprocesses"], workflow)
+            workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+            return workflow
+
+    config = dict(SPIFF_CONFIG)
+    config[AsyncServiceTask] = ServiceTaskConverter
+    config[BpmnWorkflow] = SpecRefConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))

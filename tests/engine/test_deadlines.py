@@ -1,0 +1,131 @@
+from datetime import date, datetime, time
+from typing import Any
+
+import pytest
+
+from engine.business_calendar import BusinessCalendar
+from engine.clock import BOGOTA
+from engine.deadlines import (
+    DeadlineError,
+    business_reminder,
+    extend_legal_deadline,
+    first_response_deadline,
+    first_response_reminder,
+    legal_deadline,
+)
+
+CALENDAR = BusinessCalendar()
+END_OF_DAY = time(23, 59, 59, 999999)
+# Monday 2 February 2026: no holidays until San José (23 March).
+FILED_AT = datetime(2026, 2, 2, 9, 30, tzinfo=BOGOTA)
+
+
+def bogota(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BOGOTA)
+
+
+def end_of(year: int, month: int, day: int) -> datetime:
+    return datetime.combine(date(year, month, day), END_OF_DAY, tzinfo=BOGOTA)
+
+
+def extend(**overrides: Any) -> datetime:
+    request: dict[str, Any] = {
+        "filed_at": FILED_AT,
+        "original_days": 15,
+        "extra_days": 15,
+        "already_extended": False,
+        "reasons": "Se requiere información de otra entidad.",
+        "now": bogota(2026, 2, 20),
+        "current_deadline": end_of(2026, 2, 23),
+        "calendar": CALENDAR,
+    }
+    return extend_legal_deadline(**(request | overrides))
+
+
+def test_documents_and_information_are_due_in_ten_business_days() -> None:
+    assert legal_deadline(FILED_AT, 10, CALENDAR) == end_of(2026, 2, 16)
+
+
+def test_a_general_petition_a_complaint_or_a_claim_is_due_in_fifteen_business_days() -> None:
+    assert legal_deadline(FILED_AT, 15, CALENDAR) == end_of(2026, 2, 23)
+
+
+def test_a_consulta_is_due_in_thirty_business_days() -> None:
+    assert legal_deadline(FILED_AT, 30, CALENDAR) == end_of(2026, 3, 16)
+
+
+def test_the_first_response_is_due_24_clock_hours_after_filing_by_default() -> None:
+    # Friday 16:00 before the Reyes Monday: clock hours ignore weekends and holidays.
+    assert first_response_deadline(bogota(2026, 1, 9, 16)) == bogota(2026, 1, 10, 16)
+
+
+def test_the_first_response_can_count_24_business_hours_instead() -> None:
+    deadline = first_response_deadline(
+        bogota(2026, 1, 9, 16), calendar=CALENDAR, business_hours=True
+    )
+    assert deadline == bogota(2026, 1, 15, 13)
+
+
+def test_counting_business_hours_needs_a_calendar() -> None:
+    with pytest.raises(ValueError):
+        first_response_deadline(bogota(2026, 1, 9, 16), business_hours=True)
+
+
+def test_the_first_response_reminder_is_four_clock_hours_before() -> None:
+    assert first_response_reminder(bogota(2026, 1, 10, 16)) == bogota(2026, 1, 10, 12)
+
+
+def test_the_legal_reminder_is_at_eight_on_the_business_day_before_the_deadline() -> None:
+    assert business_reminder(end_of(2026, 4, 22), CALENDAR) == bogota(2026, 4, 21, 8)
+
+
+def test_the_reminder_before_a_tuesday_deadline_skips_the_emiliani_monday() -> None:
+    assert business_reminder(end_of(2026, 1, 13), CALENDAR) == bogota(2026, 1, 9, 8)
+
+
+def test_the_reminder_before_a_deadline_after_easter_falls_before_semana_santa() -> None:
+    assert business_reminder(end_of(2026, 4, 6), CALENDAR) == bogota(2026, 4, 1, 8)
+
+
+def test_a_prorroga_extends_the_term_counted_from_the_original_filing() -> None:
+    assert extend() == end_of(2026, 3, 16)
+
+
+def test_a_prorroga_can_be_shorter_than_the_original_term() -> None:
+    assert extend(extra_days=5) == end_of(2026, 3, 2)
+
+
+def test_a_prorroga_is_allowed_until_the_last_moment_of_the_term() -> None:
+    assert extend(now=bogota(2026, 2, 23, 23, 59)) == end_of(2026, 3, 16)
+
+
+def test_a_prorroga_is_granted_only_once() -> None:
+    with pytest.raises(DeadlineError, match=r"La prórroga ya se concedió una vez\."):
+        extend(already_extended=True)
+
+
+def test_a_prorroga_cannot_more_than_double_the_term() -> None:
+    with pytest.raises(
+        DeadlineError,
+        match=r"La prórroga no puede superar el término inicial \(15 días hábiles\)\.",
+    ):
+        extend(extra_days=16)
+
+
+def test_a_prorroga_needs_at_least_one_day() -> None:
+    with pytest.raises(DeadlineError, match="al menos un día hábil"):
+        extend(extra_days=0)
+
+
+def test_a_prorroga_needs_reasons() -> None:
+    with pytest.raises(DeadlineError, match="motivos"):
+        extend(reasons="   ")
+
+
+def test_an_expired_term_cannot_be_extended() -> None:
+    with pytest.raises(DeadlineError, match=r"El término ya venció; no se puede prorrogar\."):
+        extend(now=bogota(2026, 2, 24, 0, 0))
+
+
+def test_a_deadline_error_is_a_value_error() -> None:
+    assert issubclass(DeadlineError, ValueError)
