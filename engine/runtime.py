@@ -489,9 +489,7 @@ class Engine:
                 select(ProcessInstance.id).where(ProcessInstance.business_key == key)
             )
             if exists is None:
-                started.append(
-                    self.start(process_id, {"periodo": period.isoformat()}, key)
-                )
+                started.append(self.start(process_id, {"periodo": period.isoformat()}, key))
         return started
 
     @staticmethod
@@ -618,23 +616,20 @@ class Engine:
         if workflow.is_completed():
             instance.status = "completed"
             instance.ended_at = now
-        self._sync_inbox(run)
-        for request in requests:
-            self._enqueue(
-                run,
-                f"{instance.id}:{request['task_id']}",
-                request["task_id"],
-                request["operation"],
-                request["params"],
-            )
-        self.session.add_all(run.events)
-        run.events.clear()
         try:
-            self.session.flush()
+            self.session.flush()  # the version check: a concurrent writer fails here
         except StaleDataError as exc:
             raise TaskConflict(
-                "Otra persona cambió este caso al mismo tiempo. Recargue la página e intente de nuevo."
+                "Otra persona cambió este caso al mismo tiempo. "
+                "Recargue la página e intente de nuevo."
             ) from exc
+        self._sync_inbox(run)
+        for request in requests:
+            key = f"{instance.id}:{request['task_id']}"
+            self._enqueue(run, key, request["task_id"], request["operation"], request["params"])
+        self.session.add_all(run.events)
+        run.events.clear()
+        self.session.flush()
 
     def _enqueue(
         self, run: _Run, key: str, task_id: str | None, operation: str, params: dict[str, Any]

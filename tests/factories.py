@@ -6,14 +6,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.clock import BOGOTA, ManualClock
+from engine.definitions import read_directory
 from engine.models import Group, HumanTask, OutboxMessage, User
 from engine.runtime import Engine
-
-from engine.clock import BOGOTA
 from engine.sandbox import en_muestra
 from tests.conftest import ROOT
 
-__all__ = ["BOGOTA", "en_muestra"]
+__all__ = ["BOGOTA", "ManualClock", "en_muestra"]
 
 GROUPS = [
     ("usuario", "lane"),
@@ -56,6 +56,10 @@ def user(session: Session, username: str, *groups: str, now: datetime, kind: str
     session.add(person)
     session.flush()
     return person
+
+
+def bundle_files() -> dict[str, str]:
+    return read_directory(ROOT)
 
 
 def deploy(engine: Engine) -> None:
@@ -103,14 +107,24 @@ def pending(session: Session, instance_id: int | None = None) -> list[OutboxMess
     return list(session.scalars(query))
 
 
+# What each operator returns, in the shape the real workers give (see workers/operators).
+WORKER_RESULTS: dict[str, dict[str, Any]] = {
+    "notify": {"enviado": True},
+    "legacy_lookup": {"sistemas": {"cctex": {"estado": "al día"}}},
+    "audit_sample": {"muestra": []},
+    "audit_report": {"informe": "Borrador del informe de auditoría."},
+    "monthly_report": {"reporte": {"casos": 0}},
+}
+
+
 def complete_services(
     engine: Engine, results: dict[str, dict[str, Any]] | None = None
 ) -> list[str]:
     """Hand every pending service request the result a worker would give; return operations."""
     done = []
-    results = results or {}
+    results = {**WORKER_RESULTS, **(results or {})}
     while batch := pending(engine.session):
         for message in batch:
-            engine.complete_service(message.id, results.get(message.operation, {"enviado": True}))
+            engine.complete_service(message.id, results[message.operation])
             done.append(f"{message.operation}:{message.params.get('plantilla', '')}")
     return done

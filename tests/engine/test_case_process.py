@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.errors import FormInvalid, NotAllowed
-from engine.models import Case, CaseAlert, Event, ProcessInstance
+from engine.models import CaseAlert, Event, ProcessInstance
 from engine.runtime import Engine
 from tests import factories as f
 
@@ -35,15 +35,37 @@ def act(engine, people, who, case, bpmn_id, **data):
 
 def review_and_analyse(engine, people, case, escalate):
     act(engine, people, "asesor", case, "ut_5_2_6", es_felicitacion=False)
-    act(engine, people, "asesor", case, "ut_5_2_7", complejidad="media", analisis="Requiere revisar pagos.")
+    act(
+        engine,
+        people,
+        "asesor",
+        case,
+        "ut_5_2_7",
+        complejidad="media",
+        analisis="Requiere revisar pagos.",
+    )
     assert f.complete_services(engine, LEGACY) == ["legacy_lookup:"]
-    act(engine, people, "asesor", case, "ut_5_2_8", escalar=escalate,
-        justificacion_escalamiento="Revisión de pagos en C&CTEX.")
+    act(
+        engine,
+        people,
+        "asesor",
+        case,
+        "ut_5_2_8",
+        escalar=escalate,
+        justificacion_escalamiento="Revisión de pagos en C&CTEX.",
+    )
 
 
 def draft(engine, people, case):
-    act(engine, people, "asesor", case, "ut_5_2_14", plantilla="respuesta_de_fondo",
-        respuesta="Hemos revisado su caso y el cobro duplicado fue reversado el 12 de marzo.")
+    act(
+        engine,
+        people,
+        "asesor",
+        case,
+        "ut_5_2_14",
+        plantilla="respuesta_de_fondo",
+        respuesta="Hemos revisado su caso y el cobro duplicado fue reversado el 12 de marzo.",
+    )
 
 
 def finish(engine, people, case):
@@ -91,12 +113,23 @@ def test_an_answer_without_escalation_reaches_the_citizen(desk):
     draft(engine, people, case)
     assert f.open_tasks(engine.session, case.id) in (["ut_5_2_15"], ["ut_5_2_16"])
     if f.open_tasks(engine.session, case.id) == ["ut_5_2_15"]:
-        act(engine, people, "calidad", case, "ut_5_2_15", cumple=True, acorde=True, clara=True,
-            sin_errores_forma=True)
+        act(
+            engine,
+            people,
+            "calidad",
+            case,
+            "ut_5_2_15",
+            cumple=True,
+            acorde=True,
+            clara=True,
+            sin_errores_forma=True,
+        )
     finish(engine, people, case)
     engine.session.refresh(case)
     assert case.status == "respondido" and case.answer.startswith("Hemos revisado")
-    instance = engine.session.scalars(select(ProcessInstance).where(ProcessInstance.case_id == case.id)).one()
+    instance = engine.session.scalars(
+        select(ProcessInstance).where(ProcessInstance.case_id == case.id)
+    ).one()
     assert instance.status == "completed"
 
 
@@ -114,16 +147,36 @@ def test_escalation_to_an_area_and_back_with_a_not_my_area_return(desk):
     assert task.candidate_group == "area_juridica"
     with pytest.raises(NotAllowed):
         engine.complete_task(task.id, people["fondos"], {"es_de_mi_area": True})
-    act(engine, people, "juridica", case, "ut_5_2_11", es_de_mi_area=False,
-        motivo_devolucion="Corresponde a Fondos en Administración.")
+    act(
+        engine,
+        people,
+        "juridica",
+        case,
+        "ut_5_2_11",
+        es_de_mi_area=False,
+        motivo_devolucion="Corresponde a Fondos en Administración.",
+    )
     assert case.area is None
     assert f.open_tasks(engine.session, case.id) == ["ut_5_2_10"]
     act(engine, people, "asesor", case, "ut_5_2_10", area="area_fondos", dias_area=3)
     f.complete_services(engine)
     act(engine, people, "fondos", case, "ut_5_2_11", es_de_mi_area=True)
-    act(engine, people, "fondos", case, "ut_5_2_12", hallazgos="El pago se aplicó dos veces en marzo.")
-    act(engine, people, "fondos", case, "ut_5_2_13",
-        informacion_area="Se reversó el segundo pago el 12 de marzo de 2026.")
+    act(
+        engine,
+        people,
+        "fondos",
+        case,
+        "ut_5_2_12",
+        hallazgos="El pago se aplicó dos veces en marzo.",
+    )
+    act(
+        engine,
+        people,
+        "fondos",
+        case,
+        "ut_5_2_13",
+        informacion_area="Se reversó el segundo pago el 12 de marzo de 2026.",
+    )
     assert f.open_tasks(engine.session, case.id) == ["ut_5_2_14"]
 
 
@@ -138,12 +191,31 @@ def test_quality_rejection_loops_back_to_the_draft_until_approved(desk):
     with pytest.raises(FormInvalid) as error:
         act(engine, people, "calidad", case, "ut_5_2_15", cumple=False)
     assert "observaciones_calidad" in error.value.errors
-    act(engine, people, "calidad", case, "ut_5_2_15", cumple=False, acorde=True, clara=False,
-        sin_errores_forma=True, observaciones_calidad="Falta la fecha del reverso.")
+    act(
+        engine,
+        people,
+        "calidad",
+        case,
+        "ut_5_2_15",
+        cumple=False,
+        acorde=True,
+        clara=False,
+        sin_errores_forma=True,
+        observaciones_calidad="Falta la fecha del reverso.",
+    )
     assert f.open_tasks(engine.session, case.id) == ["ut_5_2_14"]
     draft(engine, people, case)
-    act(engine, people, "calidad", case, "ut_5_2_15", cumple=True, acorde=True, clara=True,
-        sin_errores_forma=True)
+    act(
+        engine,
+        people,
+        "calidad",
+        case,
+        "ut_5_2_15",
+        cumple=True,
+        acorde=True,
+        clara=True,
+        sin_errores_forma=True,
+    )
     finish(engine, people, case)
     assert case.reviewed
 
@@ -169,7 +241,9 @@ def test_the_first_response_reminder_and_alert_fire_by_the_clock(desk, clock):
     clock.advance(timedelta(hours=4))
     engine.fire_due_timers()
     assert f.complete_services(engine) == ["notify:alerta_primera_respuesta"]
-    alerts = engine.session.scalars(select(CaseAlert.term).where(CaseAlert.case_id == case.id)).all()
+    alerts = engine.session.scalars(
+        select(CaseAlert.term).where(CaseAlert.case_id == case.id)
+    ).all()
     assert alerts == ["primera_respuesta"]
     assert f.open_tasks(engine.session, case.id) == ["ut_5_2_6"]  # the work goes on
     assert engine.fire_due_timers() == 0  # nothing fires twice
@@ -200,7 +274,9 @@ def test_legal_and_area_deadlines_remind_and_alert(desk, clock):
         engine.fire_due_timers()
         sent += f.complete_services(engine)
     assert sent == [
-        "notify:recordatorio_area", "notify:alerta_area", "notify:recordatorio_legal",
+        "notify:recordatorio_area",
+        "notify:alerta_area",
+        "notify:recordatorio_legal",
         "notify:alerta_legal",
     ]
     terms = engine.session.scalars(select(CaseAlert.term).where(CaseAlert.case_id == case.id)).all()
