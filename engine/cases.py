@@ -44,7 +44,13 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def facts(case: Case, calendar: BusinessCalendar) -> dict[str, Any]:
+def schedule_reminders(case: Case, calendar: BusinessCalendar) -> None:
+    """Set the reminder times that go with the case's legal and area deadlines."""
+    case.legal_reminder_at = business_reminder(case.legal_due, calendar)
+    case.area_reminder_at = business_reminder(case.area_due, calendar) if case.area_due else None
+
+
+def facts(case: Case) -> dict[str, Any]:
     """What scripts, conditions and timers see as ``caso`` (deadlines as ISO 8601 with offset)."""
     return {
         "radicado": case.radicado,
@@ -57,11 +63,9 @@ def facts(case: Case, calendar: BusinessCalendar) -> dict[str, Any]:
         "vence_primera_respuesta": _iso(case.first_response_due),
         "recordar_primera_respuesta": _iso(first_response_reminder(case.first_response_due)),
         "vence_legal": _iso(case.legal_due),
-        "recordar_legal": _iso(business_reminder(case.legal_due, calendar)),
+        "recordar_legal": _iso(case.legal_reminder_at),
         "vence_area": _iso(case.area_due),
-        "recordar_area": _iso(
-            business_reminder(case.area_due, calendar) if case.area_due else None
-        ),
+        "recordar_area": _iso(case.area_reminder_at),
     }
 
 
@@ -87,6 +91,7 @@ def _first_response(
 def _escalation(case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone") -> None:
     case.area = data["area"]
     case.area_due = ctx.calendar.add_business_days(ctx.now, int(data["dias_area"]))
+    schedule_reminders(case, ctx.calendar)
     case.escalated = True
     case.status = "escalado"
 
@@ -94,6 +99,7 @@ def _escalation(case: Case, data: dict[str, Any], props: dict[str, str], ctx: "M
 def _returned(case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone") -> None:
     case.area = None
     case.area_due = None
+    case.area_reminder_at = None
     case.status = "en_tramite"
 
 

@@ -47,6 +47,20 @@ class Bundle:
         return DMNEngine(self.decisions[decision_id].decisionTables[0]).result(task)
 
 
+    def user_tasks(self) -> list[tuple[str, str]]:
+        """(bpmn id, name) of every user task, subprocesses included, sorted by name."""
+        names = {}
+        specs = [*self.specs.values()]
+        for process_specs in self.subprocess_specs.values():
+            specs.extend(process_specs.values())
+        for spec in specs:
+            for task_spec in spec.task_specs.values():
+                props = getattr(task_spec, "extensions", {}).get("properties", {})
+                if task_spec.manual and "formJsonSchemaFilename" in props:
+                    names[task_spec.bpmn_id] = task_spec.bpmn_name or task_spec.bpmn_id
+        return sorted(names.items(), key=lambda item: item[1])
+
+
 def _take_start_cycle(spec: Any) -> str | None:
     """Turn a timer-cycle start event into a plain start and return its cycle.
 
@@ -114,14 +128,22 @@ _cache: dict[tuple[str, int], Bundle] = {}
 
 
 def bundle_for(session: Session, deployment_id: int) -> Bundle:
-    """The parsed bundle of a deployment, parsed at most once per process and database."""
-    key = (str(session.get_bind().url), deployment_id)
-    if key not in _cache:
+    """The parsed bundle of a deployment, parsed at most once per process.
+
+    Deployments are immutable and their ids never reused, so the id is the cache key."""
+    key = (session.get_bind().url.render_as_string(), deployment_id)
+    bundle = _cache.get(key)
+    if bundle is None:
         deployment = session.get(Deployment, deployment_id)
         if deployment is None:
             raise NotFound(f"No existe la versión desplegada {deployment_id}.")
-        _cache[key] = parse(deployment.files, deployment.id, deployment.version)
-    return _cache[key]
+        bundle = _cache[key] = parse(deployment.files, deployment.id, deployment.version)
+    return bundle
+
+
+def forget_parsed() -> None:
+    """Drop the parsed bundles (when a database is emptied, as the tests do)."""
+    _cache.clear()
 
 
 def latest(session: Session) -> Deployment:

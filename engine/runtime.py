@@ -21,7 +21,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.task import Task, TaskState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -41,6 +41,7 @@ from engine.models import (
     ProcessInstance,
     User,
 )
+from engine.pruning import prune
 from engine.sandbox import RestrictedEnvironment, en_muestra
 from engine.specs import OUTBOX_KEY, AsyncServiceTask, release_clock, use_clock
 
@@ -84,6 +85,14 @@ class _Run:
 
 def _properties(task: Task) -> dict[str, str]:
     return getattr(task.task_spec, "extensions", {}).get("properties", {})
+
+
+def _find(workflow: BpmnWorkflow, task_id: str) -> Task | None:
+    """The engine's task by id, or None when it is gone (finished and pruned)."""
+    try:
+        return workflow.get_task_from_id(UUID(task_id))
+    except TaskNotFoundException:
+        return None
 
 
 def _parse_time(value: str) -> datetime:
@@ -178,6 +187,7 @@ class Engine:
                 self.settings.first_response_business_hours,
             ),
         )
+        cases.schedule_reminders(case, self.calendar)
         self.session.add(case)
         self.session.flush()
         cases.attach_files(self.session, case, citizen, filing.get("adjuntos", []))
@@ -267,7 +277,7 @@ class Engine:
         self._require_member(task, user)
         instance = self.session.get(ProcessInstance, task.instance_id)
         run = self._load(instance)
-        spiff_task = run.workflow.get_task_from_id(UUID(task_id))
+        spiff_task = _find(run.workflow, task_id)
         data = dict(spiff_task.data) if spiff_task is not None else {}
         return TaskView(task, run.bundle.forms[task.form], data, run.case)
 
@@ -277,7 +287,7 @@ class Engine:
         if task.assignee_id not in (None, user.id):
             raise NotAllowed("Esta tarea la tiene otra persona; pida que la libere o la reasignen.")
         run = self._load_for_update(task.instance_id, user.id)
-        spiff_task = run.workflow.get_task_from_id(UUID(task_id))
+        spiff_task = _find(run.workflow, task_id)
         if (
             spiff_task is None
             or spiff_task.state != TaskState.READY
@@ -324,6 +334,7 @@ class Engine:
             )
         except DeadlineError as exc:
             raise EngineError(str(exc)) from exc
+        cases.schedule_reminders(case, self.calendar)
         case.extension_days = extra_days
         case.extension_reasons = reasons.strip()
         case.extended_at = now
@@ -355,7 +366,7 @@ class Engine:
         if message.task_id is None:
             return
         run = self._load_for_update(message.instance_id)
-        task = run.workflow.get_task_from_id(UUID(message.task_id))
+        task = _find(run.workflow, message.task_id)
         if task is None or task.state != TaskState.STARTED:
             return
         with self._clocked():
@@ -549,7 +560,7 @@ class Engine:
         case: Case | None,
         actor_id: int | None,
     ) -> _Run:
-        case_facts = cases.facts(case, self.calendar) if case is not None else {}
+        case_facts = cases.facts(case) if case is not None else {}
         workflow.script_engine = PythonScriptEngine(
             environment=RestrictedEnvironment(
                 {"caso": MappingProxyType(case_facts), "en_muestra": en_muestra}
@@ -600,7 +611,7 @@ class Engine:
     def _rearm_timers(self, run: _Run) -> None:
         """The case record changed: timers reading ``caso`` evaluate their due time again."""
         run.case_changed = False
-        run.facts.update(cases.facts(run.case, self.calendar))
+        run.facts.update(cases.facts(run.case))
         for waiting in run.workflow.event_manager.tasks.values():
             if isinstance(waiting.task_spec.event_definition, TimeDateEventDefinition):
                 waiting.internal_data.pop("event_value", None)
@@ -610,6 +621,7 @@ class Engine:
         instance, workflow = run.instance, run.workflow
         now = self.clock.now()
         requests = workflow.data.pop(OUTBOX_KEY, [])
+        prune(workflow)
         instance.state = run.bundle.serializer.serialize_json(workflow)
         instance.updated_at = now
         instance.next_timer_at = self._next_timer(workflow)
@@ -638,7 +650,7 @@ class Engine:
         if run.case is not None:
             context.update(case_id=run.case.id, radicado=run.case.radicado)
         if task_id is not None:
-            task = run.workflow.get_task_from_id(UUID(task_id))
+            task = _find(run.workflow, task_id)
             context["tarea"] = task.task_spec.bpmn_id
             context["lane"] = task.task_spec.lane
         self.session.add(

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -38,5 +38,9 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    # An explicit registry (not a class-level type_annotation_map) so that Flask-SQLAlchemy's
+    # ``SQLAlchemy(model_class=Base)`` can copy the base.
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING),
+        type_annotation_map={datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON},
+    )

@@ -29,11 +29,13 @@ class Case(Base):
     legal_days: Mapped[int]
     first_response_due: Mapped[datetime]
     legal_due: Mapped[datetime]
+    legal_reminder_at: Mapped[datetime]
     extension_days: Mapped[int | None]
     extension_reasons: Mapped[str | None] = mapped_column(Text)
     extended_at: Mapped[datetime | None]
     area: Mapped[str | None] = mapped_column(String(60))
     area_due: Mapped[datetime | None]
+    area_reminder_at: Mapped[datetime | None]
     escalated: Mapped[bool] = mapped_column(default=False)
     reviewed: Mapped[bool] = mapped_column(default=False)
     classification: Mapped[str | None] = mapped_column(String(60))

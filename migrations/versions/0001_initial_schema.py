@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 12:46:29.203489
+Create Date: 2026-11-28 13:04:20.735461
 """
 
 import sqlalchemy as sa
@@ -67,11 +67,13 @@ def upgrade() -> None:
     sa.Column('legal_days', sa.Integer(), nullable=False),
     sa.Column('first_response_due', engine.models.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('legal_due', engine.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('legal_reminder_at', engine.models.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('extension_days', sa.Integer(), nullable=True),
     sa.Column('extension_reasons', sa.Text(), nullable=True),
     sa.Column('extended_at', engine.models.base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('area', sa.String(length=60), nullable=True),
     sa.Column('area_due', engine.models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('area_reminder_at', engine.models.base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('escalated', sa.Boolean(), nullable=False),
     sa.Column('reviewed', sa.Boolean(), nullable=False),
     sa.Column('classification', sa.String(length=60), nullable=True),

@@ -1,0 +1,267 @@
+"""Engine benchmark: durable task completion against SpiffWorkflow in memory.
+
+    python bench/engine.py                      # SQLite (temp file) and the local PostgreSQL
+    python bench/engine.py --database-url URL   # one database
+
+Prints, per database: the median durable completion next to the same step in memory (target
+ratio ≤ 2.5), completions per second (target ≥ 500/s on PostgreSQL), bytes stored per open and
+per closed case (target ≤ 16 KB open) and the completion cost after 0 and 20 quality-rejection
+loops (target: flat). Each "completion" is one quality-loop step: load the instance, complete the
+task, run to the next wait state, save, commit.
+"""
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.clock import ManualClock  # noqa: E402
+from engine.database import make_engine, upgrade  # noqa: E402
+from engine.models import Event, Group, HumanTask, OutboxMessage, ProcessInstance, User  # noqa: E402
+from engine.runtime import Engine  # noqa: E402
+from engine.sandbox import en_muestra  # noqa: E402
+
+DRAFT = {
+    "plantilla": "respuesta_de_fondo",
+    "respuesta": "Respuesta de prueba con el detalle del caso.",
+}
+REJECT = {
+    "cumple": False,
+    "acorde": True,
+    "clara": False,
+    "sin_errores_forma": True,
+    "observaciones_calidad": "Falta la fecha.",
+}
+FILING = {
+    "tipo": "reclamo",
+    "servicio": "credito_educativo",
+    "asunto": "Cobro duplicado",
+    "descripcion": "Me cobraron dos veces la cuota del crédito educativo.",
+}
+
+
+def people(session: Session, now: datetime) -> dict[str, User]:
+    made = {}
+    for name, group in [
+        ("52000111", "usuario"),
+        ("asesor", "asesor"),
+        ("calidad", "agente_calidad"),
+    ]:
+        session.add(Group(code=group, name=group, kind="lane"))
+        made[group] = User(
+            username=name,
+            kind="staff",
+            full_name=name,
+            email=f"{name}@x.test",
+            password_hash="!",
+            document_number=name,
+            created_at=now,
+            groups=[session.get(Group, group)],
+        )
+        session.add(made[group])
+    session.flush()
+    return made
+
+
+def open_task(session: Session, case_id: int) -> HumanTask:
+    return session.scalars(
+        select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.state == "open")
+    ).one()
+
+
+def drain(engine: Engine) -> None:
+    for message in engine.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == "pending")
+    ):
+        engine.complete_service(message.id, {"enviado": True, "sistemas": {}})
+
+
+def case_at_draft(engine: Engine, users: dict[str, User]) -> int:
+    """File a case drawn for quality review and bring it to 5.2.14."""
+    while True:
+        case = engine.file_case(users["usuario"], FILING, [])
+        if en_muestra(case.radicado, 50):
+            break
+    drain(engine)
+    asesor = users["asesor"]
+    engine.complete_task(open_task(engine.session, case.id).id, asesor, {"es_felicitacion": True})
+    return case.id
+
+
+def step(engine: Engine, users: dict[str, User], case_id: int) -> None:
+    """One loop half: the Asesor drafts (5.2.14) or quality rejects (5.2.15)."""
+    task = open_task(engine.session, case_id)
+    if task.bpmn_id == "ut_5_2_14":
+        engine.complete_task(task.id, users["asesor"], DRAFT)
+    else:
+        engine.complete_task(task.id, users["agente_calidad"], REJECT)
+
+
+def timed_steps(
+    factory: sessionmaker,
+    clock: ManualClock,
+    user_ids: dict[str, int],
+    case_ids: list[int],
+    rounds: int,
+) -> list[float]:
+    samples = []
+    for _ in range(rounds):
+        for case_id in case_ids:
+            with factory() as session:
+                users = {k: session.get(User, v) for k, v in user_ids.items()}
+                session.commit()
+                start = time.perf_counter()
+                step(Engine(session, clock), users, case_id)
+                session.commit()
+                samples.append(time.perf_counter() - start)
+    return samples
+
+
+def in_memory_step(session: Session, clock: ManualClock, case_ids: list[int]) -> list[float]:
+    """The same steps done by SpiffWorkflow alone: each on a workflow loaded (untimed) from the
+    stored state, with the same spec and the same restricted scripts; no database."""
+    from SpiffWorkflow.task import TaskState
+
+    engine = Engine(session, clock)
+    samples = []
+    for case_id in case_ids:
+        instance = session.scalars(
+            select(ProcessInstance).where(ProcessInstance.case_id == case_id)
+        ).one()
+        workflow = engine._load(instance).workflow
+        task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+        data = DRAFT if task.task_spec.bpmn_id == "ut_5_2_14" else REJECT
+        start = time.perf_counter()
+        task.set_data(**data)
+        task.run()
+        workflow.do_engine_steps()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def stored_bytes(session: Session, case_id: int) -> int:
+    instance = session.scalars(
+        select(ProcessInstance).where(ProcessInstance.case_id == case_id)
+    ).one()
+    rows = len(instance.state.encode())
+    events = session.scalars(select(Event).where(Event.case_id == case_id)).all()
+    rows += sum(len(str(e.data or "")) + len(e.label or "") + 64 for e in events)
+    rows += session.scalar(select(func.count()).where(HumanTask.case_id == case_id)) * 200
+    return rows
+
+
+def bench(url: str) -> None:
+    db = make_engine(url)
+    upgrade(db)
+    factory = sessionmaker(db, expire_on_commit=False)
+    clock = ManualClock(datetime(2026, 3, 10, 13, 0, tzinfo=UTC))
+    with factory() as session:
+        engine = Engine(session, clock)
+        engine.deploy_directory(ROOT)
+        users = people(session, clock.now())
+        user_ids = {k: u.id for k, u in users.items()}
+        cases = [case_at_draft(engine, users) for _ in range(40)]
+        session.commit()
+        open_bytes = statistics.mean(stored_bytes(session, c) for c in cases[:5])
+
+    timed_steps(factory, clock, user_ids, cases[:5], 2)  # warm-up: caches, JIT of SQL
+    durable, memory = [], []
+    for _ in range(4):  # loops 0-2 on each case, each step timed both ways
+        with factory() as session:
+            memory += in_memory_step(session, clock, cases)
+        durable += timed_steps(factory, clock, user_ids, cases, 1)
+
+    start = time.perf_counter()
+    count = 0
+    while time.perf_counter() - start < 5:
+        timed_steps(factory, clock, user_ids, cases, 1)
+        count += len(cases)
+    rate = count / (time.perf_counter() - start)
+
+    # Flatness: the step cost on a case with 0 loops vs the same after 20 rejection loops.
+    with factory() as session:
+        engine = Engine(session, clock)
+        users = {k: session.get(User, v) for k, v in user_ids.items()}
+        fresh, looped = case_at_draft(engine, users), case_at_draft(engine, users)
+        session.commit()
+    timed_steps(factory, clock, user_ids, [looped], 40)
+    cost_0 = statistics.median(timed_steps(factory, clock, user_ids, [fresh], 2) * 1)
+    looped_costs = timed_steps(factory, clock, user_ids, [looped], 10)
+    cost_20 = statistics.median(looped_costs)
+    cost_0 = statistics.median(timed_steps(factory, clock, user_ids, [fresh], 10))
+
+    with factory() as session:
+        closed = stored_bytes(session, cases[0])  # after many loops, as large as a case gets
+        engine = Engine(session, clock)
+        users = {k: session.get(User, v) for k, v in user_ids.items()}
+        done = case_at_draft(engine, users)
+        task = open_task(session, done)
+        engine.complete_task(task.id, users["asesor"], DRAFT)
+        task = open_task(session, done)
+        engine.complete_task(
+            task.id, users["agente_calidad"], {**REJECT, "cumple": True, "clara": True}
+        )
+        engine.complete_task(
+            open_task(session, done).id, users["agente_calidad"], {"tipificacion": "cobranza"}
+        )
+        drain(engine)
+        session.commit()
+        closed = stored_bytes(session, done)
+
+    median_durable = statistics.median(durable) * 1000
+    median_memory = statistics.median(memory) * 1000
+    print(f"\n== {db.dialect.name} ==")
+    print(f"durable completion (median)      {median_durable:7.2f} ms")
+    print(f"SpiffWorkflow in memory (median) {median_memory:7.2f} ms")
+    print(f"ratio                            {median_durable / median_memory:7.2f}  (target ≤ 2.5)")
+    print(f"completions per second           {rate:7.0f}  (target ≥ 500 on PostgreSQL)")
+    print(f"bytes per open case              {open_bytes:7.0f}  (target ≤ 16384)")
+    print(f"bytes per closed case            {closed:7.0f}")
+    print(f"step after 0 loops (median)      {cost_0 * 1000:7.2f} ms")
+    print(f"step after 20 loops (median)     {cost_20 * 1000:7.2f} ms  (target: flat)")
+    db.dispose()
+
+
+def temporary_postgres(server: str) -> tuple[str, str]:
+    name = f"av_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.rsplit("/", 1)[0] + f"/{name}", name
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", action="append")
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1/postgres")
+    args = parser.parse_args()
+    if args.database_url:
+        for url in args.database_url:
+            bench(url)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        bench(f"sqlite:///{tmp}/bench.db")
+    url, name = temporary_postgres(args.postgres)
+    try:
+        bench(url)
+    finally:
+        admin = make_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

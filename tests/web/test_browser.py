@@ -1,0 +1,296 @@
+"""One case end to end in a real browser, against a real server, checked with axe-core.
+
+Citizen registers and files → Asesor reviews, analyses, escalates → Fondos answers →
+Asesor drafts from a protocol template → Calidad rejects → Asesor corrects → Calidad approves
+and classifies → the citizen reads the answer. Service tasks get their results through
+the engine's `complete_service`, as the workers would.
+"""
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from engine.models import OutboxMessage
+from tests.web.conftest import PASSWORD, PDF, World, app_config
+from web import create_app
+from web.demo import demo_service_result, init_db, settle_outbox
+from web.extensions import db
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+
+
+def _service_result(message: OutboxMessage) -> dict[str, Any]:
+    """The operators' output: the legacy look-up reads the workers' demo dataset."""
+    if message.operation == "legacy_lookup":
+        try:
+            from workers.legacy.base import SYSTEMS
+            from workers.legacy.demo import DemoAdapter
+        except ImportError:
+            return demo_service_result(message)
+        document = str(message.params.get("documento", ""))
+        adapter = DemoAdapter()
+        return {"sistemas": {code: adapter.lookup(code, document) for code in SYSTEMS}}
+    return demo_service_result(message)
+
+
+@pytest.fixture
+def live_app(database_url: str, session_factory, clock) -> Iterator[tuple[Flask, str]]:
+    app = create_app(app_config(database_url, clock))
+    init_db(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+class Actor:
+    """One person at their own browser context."""
+
+    def __init__(self, browser: Any, base: str, name: str) -> None:
+        # bypass_csp lets the test inject axe-core; the app's own pages run no script.
+        self.context = browser.new_context(bypass_csp=True, locale="es-CO")
+        self.page = self.context.new_page()
+        self.base = base
+        self.name = name
+        self.shots = 0
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base + path)
+
+    def shot(self, label: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.shots += 1
+        self.page.screenshot(
+            path=ARTIFACTS / f"{self.name}-{self.shots:02d}-{label}.png", full_page=True
+        )
+
+    def axe(self, label: str) -> None:
+        self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate(
+            "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+        )
+        violations = [
+            (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+            for v in result["violations"]
+        ]
+        assert violations == [], f"axe on {label}: {violations}"
+
+    def staff_login(self, username: str) -> None:
+        self.go("/cuenta/funcionarios")
+        self.page.get_by_label("Usuario").fill(username)
+        self.page.get_by_label("Contraseña").fill(PASSWORD)
+        self.page.get_by_role("button", name="Ingresar").click()
+        self.page.wait_for_url("**/bandeja/**")
+
+    def open_task(self, radicado: str, task_name: str) -> None:
+        self.go("/bandeja/?vista=group")
+        row = self.page.locator("tr", has_text=radicado)
+        row.get_by_role("link", name=task_name).click()
+        self.page.get_by_role("heading", level=1, name=task_name).wait_for()
+
+    def submit_task(self) -> None:
+        self.page.get_by_role("button", name="Completar la tarea").click()
+        self.page.get_by_text("Tarea completada").wait_for()
+
+
+def _settle(app: Flask) -> None:
+    with app.app_context():
+        eng = World(app).engine()
+        settle_outbox(eng, _service_result)
+        db.session.commit()
+
+
+def test_a_case_from_registration_to_the_citizens_answer(live_app, browser, world) -> None:
+    app, base = live_app
+    world.staff("asesor", "asesor")
+    world.staff("funcionario.fondos", "area_fondos")
+    world.staff("calidad", "agente_calidad")
+
+    # 5.2.1-5.2.5: the citizen registers and files a reclamo with a PDF.
+    citizen = Actor(browser, base, "ciudadano")
+    citizen.go("/")
+    citizen.axe("portal: inicio")
+    citizen.shot("inicio")
+    citizen.page.get_by_role("link", name="No estoy registrado: crear cuenta").click()
+    page = citizen.page
+    page.get_by_label("Tipo de documento").select_option("CC")
+    page.get_by_label("Número de documento").fill("1098765432")
+    page.get_by_label("Nombres y apellidos").fill("Sofía Ramírez")
+    page.get_by_label("Correo electrónico").fill("sofia@example.com")
+    page.get_by_label("Teléfono").fill("3015556677")
+    page.get_by_label("Dirección").fill("Calle 100 # 15-20, Bogotá")
+    page.locator("#campo-password").fill("clave-muy-segura")
+    page.get_by_label("Repita la contraseña").fill("clave-muy-segura")
+    citizen.axe("portal: registro")
+    page.get_by_label("Autorizo el tratamiento de mis datos personales").check()
+    page.get_by_role("button", name="Registrarme").click()
+    page.wait_for_url("**/radicar")
+    citizen.axe("portal: radicar")
+    page.get_by_label("Reclamo").check()
+    page.get_by_label("Servicio").select_option("fondos_en_administracion")
+    page.get_by_label("Asunto").fill("Giro del fondo no recibido")
+    page.get_by_label("Descripción").fill(
+        "El giro del fondo de este semestre no ha llegado a la universidad."
+    )
+    page.get_by_label("Adjuntos").set_input_files(
+        files=[{"name": "soporte.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    citizen.shot("radicar")
+    page.get_by_role("button", name="Radicar").click()
+    page.wait_for_url("**/mis-casos/AV-*")
+    radicado = page.url.rsplit("/", 1)[1]
+    citizen.axe("portal: caso")
+    citizen.shot("radicado")
+    _settle(app)
+
+    # 5.2.6-5.2.10: the Asesor reviews, analyses, looks up, escalates to Fondos.
+    asesor = Actor(browser, base, "asesor")
+    asesor.staff_login("asesor")
+    asesor.go("/bandeja/?vista=group")
+    asesor.axe("bandeja")
+    asesor.shot("bandeja")
+    asesor.open_task(radicado, "5.2.6 Revisar la solicitud registrada")
+    asesor.axe("tarea 5.2.6")
+    asesor.page.get_by_role("button", name="Tomar la tarea").click()
+    asesor.page.get_by_role("group", name="¿Es una felicitación?").get_by_label("No").check()
+    asesor.submit_task()
+    asesor.open_task(radicado, "5.2.7 Analizar la complejidad")
+    asesor.page.get_by_label("Alta").check()
+    asesor.page.get_by_label("Análisis").fill("Requiere información del área de fondos.")
+    asesor.submit_task()
+    _settle(app)  # 5.2.8 legacy look-up
+    asesor.open_task(
+        radicado, "5.2.8 Decidir el escalamiento con la información de los aplicativos"
+    )
+    asesor.page.get_by_text("Consulta en los aplicativos").wait_for()
+    asesor.axe("tarea 5.2.8")
+    asesor.shot("consulta-legado")
+    asesor.page.get_by_role("group", name="¿Se debe escalar?").get_by_label("Sí").check()
+    asesor.page.get_by_label("Justificación").fill("Solo el área conoce el estado del giro.")
+    asesor.submit_task()
+    _settle(app)  # 5.2.9 escalation notice
+    asesor.open_task(radicado, "5.2.10 Escalar al área competente")
+    asesor.page.get_by_label("Área competente").select_option("area_fondos")
+    asesor.page.get_by_label("Plazo del área (días)").fill("5")
+    asesor.submit_task()
+    _settle(app)
+
+    # 5.2.11-5.2.13: Fondos.
+    fondos = Actor(browser, base, "fondos")
+    fondos.staff_login("funcionario.fondos")
+    fondos.open_task(radicado, "5.2.11 Recibir y analizar la solicitud")
+    fondos.page.get_by_role("group", name="¿La solicitud corresponde a su área?").get_by_label(
+        "Sí"
+    ).check()
+    fondos.submit_task()
+    fondos.open_task(radicado, "5.2.12 Investigar el caso")
+    fondos.page.get_by_label("Hallazgos de la investigación").fill(
+        "El giro salió el 3 de marzo; la universidad lo recibió."
+    )
+    fondos.submit_task()
+    fondos.open_task(radicado, "5.2.13 Suministrar la información al Asesor")
+    fondos.page.get_by_label("Información para el Asesor").fill(
+        "El giro se hizo el 3 de marzo y la universidad ya lo aplicó a la matrícula."
+    )
+    fondos.shot("informacion-area")
+    fondos.submit_task()
+
+    # 5.2.14: the Asesor drafts from a protocol template (no JavaScript needed: a GET form).
+    asesor.open_task(radicado, "5.2.14 Elaborar la respuesta según el protocolo")
+    asesor.page.get_by_label("Partir de una plantilla del protocolo").select_option(
+        "respuesta_queja_reclamo"
+    )
+    asesor.page.get_by_role("button", name="Usar plantilla").click()
+    answer = asesor.page.get_by_label("Respuesta al usuario")
+    assert "Respetado(a) Sofía Ramírez" in answer.input_value()
+    asesor.axe("tarea 5.2.14")
+    asesor.shot("plantilla")
+    answer.fill("Respetada Sofía: el giro se hizo el 3 de marzo. Cordialmente, ICETEX.")
+    asesor.submit_task()
+
+    # 5.2.15: quality rejects with observations.
+    calidad = Actor(browser, base, "calidad")
+    calidad.staff_login("calidad")
+    calidad.open_task(radicado, "5.2.15 Revisar la respuesta")
+    calidad.page.get_by_role("button", name="Completar la tarea").click()
+    calidad.page.get_by_role("heading", name="Hay problemas en el formulario").wait_for()
+    calidad.axe("tarea 5.2.15 con errores")
+    calidad.shot("errores")
+    calidad.page.get_by_label("¿Está acorde con lo solicitado?").check()
+    calidad.page.get_by_label("¿Es clara?").check()
+    calidad.page.get_by_role("group", name="¿La respuesta cumple?").get_by_label("No").check()
+    calidad.page.get_by_label("Observaciones de calidad").fill(
+        "Falta indicar que la universidad ya aplicó el giro a la matrícula."
+    )
+    calidad.submit_task()
+
+    # 5.2.14 again: the draft and the observations are on the page.
+    asesor.open_task(radicado, "5.2.14 Elaborar la respuesta según el protocolo")
+    asesor.page.get_by_text("Falta indicar que la universidad").wait_for()
+    asesor.page.locator("#campo-plantilla").select_option("respuesta_queja_reclamo")
+    asesor.page.get_by_label("Respuesta al usuario").fill(
+        "Respetada Sofía: el giro se hizo el 3 de marzo y la universidad ya lo aplicó "
+        "a su matrícula. Cordialmente, ICETEX."
+    )
+    asesor.submit_task()
+
+    # 5.2.15-5.2.17: quality approves, classifies; the answer is sent.
+    calidad.open_task(radicado, "5.2.15 Revisar la respuesta")
+    for label in (
+        "¿Está acorde con lo solicitado?",
+        "¿Es clara?",
+        "¿Está libre de errores de forma?",
+    ):
+        calidad.page.get_by_label(label).check()
+    calidad.page.get_by_role("group", name="¿La respuesta cumple?").get_by_label("Sí").check()
+    calidad.submit_task()
+    calidad.open_task(radicado, "5.2.16 Tipificar")
+    calidad.page.get_by_label("Tipificación").select_option("fondos_en_administracion")
+    calidad.submit_task()
+    _settle(app)  # 5.2.17 sends the answer
+
+    # The citizen reads and downloads the answer.
+    citizen.go(f"/mis-casos/{radicado}")
+    citizen.page.get_by_text("ya lo aplicó a su matrícula").wait_for()
+    assert "Respondido" in citizen.page.content()
+    citizen.axe("portal: respuesta")
+    citizen.shot("respuesta")
+    with citizen.page.expect_download() as download:
+        citizen.page.get_by_role("link", name="Descargar la respuesta (.txt)").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "ya lo aplicó a su matrícula" in text

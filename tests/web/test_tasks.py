@@ -1,0 +1,202 @@
+"""Staff inbox and task pages: tabs, filters, claim, release, reassign, complete."""
+
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine.clock import ManualClock
+from tests.web.conftest import log_in_staff
+
+
+def _setup(world) -> tuple[int, str]:
+    citizen = world.citizen()
+    world.staff("asesor", "asesor")
+    world.staff("asesor2", "asesor")
+    world.staff("coordinador", "coordinador", "asesor")
+    world.staff("calidad", "agente_calidad")
+    world.staff("funcionario.fondos", "area_fondos")
+    return citizen, world.file_case(citizen)
+
+
+def test_the_group_tab_lists_the_groups_tasks_and_mine_is_empty(client: FlaskClient, world) -> None:
+    _, radicado = _setup(world)
+    log_in_staff(client, "asesor")
+    group = client.get("/bandeja/?vista=group").get_data(as_text=True)
+    assert radicado in group and "5.2.6 Revisar la solicitud registrada" in group
+    mine = client.get("/bandeja/?vista=mine").get_data(as_text=True)
+    assert radicado not in mine and "No hay tareas" in mine
+
+
+def test_claim_moves_the_task_to_mine_and_release_gives_it_back(client: FlaskClient, world) -> None:
+    _, radicado = _setup(world)
+    task_id = world.open_task_id(radicado, "ut_5_2_6")
+    log_in_staff(client, "asesor")
+    assert client.post(f"/bandeja/tareas/{task_id}/tomar").status_code == 302
+    assert radicado in client.get("/bandeja/?vista=mine").get_data(as_text=True)
+    # Someone else in the group cannot take it any more, nor complete it.
+    other = client.application.test_client()
+    log_in_staff(other, "asesor2")
+    assert other.post(f"/bandeja/tareas/{task_id}/tomar").status_code == 409
+    assert (
+        other.post(f"/bandeja/tareas/{task_id}", data={"es_felicitacion": "false"}).status_code
+        == 403
+    )
+    assert client.post(f"/bandeja/tareas/{task_id}/liberar").status_code == 302
+    assert radicado not in client.get("/bandeja/?vista=mine").get_data(as_text=True)
+
+
+def test_a_supervisor_reassigns_and_a_plain_member_cannot(
+    app: Flask, client: FlaskClient, world
+) -> None:
+    _, radicado = _setup(world)
+    task_id = world.open_task_id(radicado, "ut_5_2_6")
+    asesor2 = world.staff("asesor2", "asesor")
+    log_in_staff(client, "asesor")
+    assert (
+        client.post(f"/bandeja/tareas/{task_id}/reasignar", data={"asignado": asesor2}).status_code
+        == 403
+    )
+    boss = app.test_client()
+    log_in_staff(boss, "coordinador")
+    page = boss.get(f"/bandeja/tareas/{task_id}").get_data(as_text=True)
+    assert "Reasignar a" in page
+    assert (
+        boss.post(f"/bandeja/tareas/{task_id}/reasignar", data={"asignado": asesor2}).status_code
+        == 302
+    )
+    other = app.test_client()
+    log_in_staff(other, "asesor2")
+    assert radicado in other.get("/bandeja/?vista=mine").get_data(as_text=True)
+
+
+def test_completing_with_invalid_data_shows_the_engines_messages(
+    client: FlaskClient, world
+) -> None:
+    _, radicado = _setup(world)
+    world.complete(radicado, "ut_5_2_6", "asesor", {"es_felicitacion": False})
+    task_id = world.open_task_id(radicado, "ut_5_2_7")
+    log_in_staff(client, "asesor")
+    response = client.post(f"/bandeja/tareas/{task_id}", data={"analisis": "corto"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="error-complejidad"' in page
+    assert 'aria-describedby="ayuda-analisis error-analisis"' in page
+    ok = client.post(
+        f"/bandeja/tareas/{task_id}",
+        data={"complejidad": "media", "analisis": "Caso de mediana complejidad."},
+    )
+    assert ok.status_code == 302
+
+
+def test_task_page_shows_legacy_lookup_results(client: FlaskClient, world) -> None:
+    _, radicado = _setup(world)
+    world.complete(radicado, "ut_5_2_6", "asesor", {"es_felicitacion": False})
+    world.complete(
+        radicado,
+        "ut_5_2_7",
+        "asesor",
+        {"complejidad": "alta", "analisis": "Requiere revisar aplicativos."},
+    )
+    task_id = world.open_task_id(radicado, "ut_5_2_8")
+    log_in_staff(client, "asesor")
+    page = client.get(f"/bandeja/tareas/{task_id}").get_data(as_text=True)
+    assert "Consulta en los aplicativos" in page
+    assert "cctex" in page
+
+
+def test_answer_templates_prefill_the_answer_without_javascript(client: FlaskClient, world) -> None:
+    citizen = world.citizen("55555555", full_name="Marta Ruiz")
+    world.staff("asesor", "asesor")
+    radicado = world.file_case(
+        citizen,
+        tipo="felicitacion",
+        asunto="Buena atención",
+        descripcion="Me atendieron muy bien en la oficina.",
+    )
+    world.complete(radicado, "ut_5_2_6", "asesor", {"es_felicitacion": True})
+    task_id = world.open_task_id(radicado, "ut_5_2_14")
+    log_in_staff(client, "asesor")
+    page = client.get(f"/bandeja/tareas/{task_id}?plantilla=agradecimiento_felicitacion").get_data(
+        as_text=True
+    )
+    assert "Respetado(a) Marta Ruiz" in page
+    assert f"felicitación número {radicado}" in page
+    assert '<option value="agradecimiento_felicitacion" selected>' in page
+
+
+def test_quality_rejection_shows_earlier_draft_and_observations(client: FlaskClient, world) -> None:
+    _, radicado = _setup(world)
+    world.complete(radicado, "ut_5_2_6", "asesor", {"es_felicitacion": False})
+    world.complete(
+        radicado,
+        "ut_5_2_7",
+        "asesor",
+        {"complejidad": "baja", "analisis": "Se responde directamente."},
+    )
+    world.complete(
+        radicado,
+        "ut_5_2_8",
+        "asesor",
+        {"escalar": False, "justificacion_escalamiento": "No requiere área."},
+    )
+    world.complete(
+        radicado,
+        "ut_5_2_14",
+        "asesor",
+        {
+            "plantilla": "respuesta_de_fondo",
+            "respuesta": "Primer borrador de la respuesta con poca información útil.",
+        },
+    )
+    world.complete(
+        radicado,
+        "ut_5_2_15",
+        "calidad",
+        {
+            "acorde": False,
+            "clara": True,
+            "sin_errores_forma": True,
+            "cumple": False,
+            "observaciones_calidad": "Falta indicar la fecha del giro.",
+        },
+    )
+    task_id = world.open_task_id(radicado, "ut_5_2_14")
+    log_in_staff(client, "asesor")
+    page = client.get(f"/bandeja/tareas/{task_id}").get_data(as_text=True)
+    assert "Borradores anteriores" in page
+    assert "Primer borrador de la respuesta" in page
+    assert "Falta indicar la fecha del giro." in page
+
+
+def test_inbox_filters_by_overdue_and_request_type(
+    client: FlaskClient, world, clock: ManualClock
+) -> None:
+    citizen, first = _setup(world)
+    second = world.file_case(
+        citizen,
+        tipo="queja",
+        asunto="Otra queja",
+        descripcion="Una queja distinta para probar filtros.",
+    )
+    log_in_staff(client, "asesor")
+    queja = client.get("/bandeja/?vista=group&tipo=queja").get_data(as_text=True)
+    assert second in queja and first not in queja
+    assert "2 tareas" in client.get("/bandeja/?vista=group").get_data(as_text=True)
+    assert "No hay tareas" in client.get("/bandeja/?vista=group&vencidas=si").get_data(as_text=True)
+    clock.advance(timedelta(hours=25))  # the 24 h first response is now missed
+    log_in_staff(client, "asesor")  # the idle session expired meanwhile
+    overdue = client.get("/bandeja/?vista=group&vencidas=si").get_data(as_text=True)
+    assert first in overdue and "Vencida" in overdue
+
+
+def test_inbox_is_paginated(app: Flask, client: FlaskClient, world) -> None:
+    citizen, _ = _setup(world)
+    app.config["INBOX_PAGE_SIZE"] = 2
+    for n in range(3):
+        world.file_case(citizen, asunto=f"Asunto número {n}")
+    log_in_staff(client, "asesor")
+    first = client.get("/bandeja/?vista=group").get_data(as_text=True)
+    assert "Página 1 de 2" in first and "Siguiente" in first
+    second = client.get("/bandeja/?vista=group&pagina=2").get_data(as_text=True)
+    assert "Página 2 de 2" in second

@@ -1,0 +1,74 @@
+"""The Flask app: citizens' portal, staff inbox and task pages over the process engine."""
+
+from typing import Any
+
+from flask import Flask, g
+from flask_babel import get_locale
+
+from engine.clock import SystemClock
+from engine.database import configure_sqlite
+from web import config as web_config
+from web.access import load_current_user
+from web.errors import register_error_handlers
+from web.extensions import babel, csrf, db, limiter
+from web.headers import add_security_headers
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(web_config.INSTANCE_DIR))
+    app.config.from_mapping(web_config.from_environment())
+    if config:
+        app.config.from_mapping(config)
+    app.extensions["clock"] = app.config.get("CLOCK") or SystemClock()
+    app.extensions["outbox_dispatch"] = app.config.get("OUTBOX_DISPATCH")
+
+    db.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"],
+        timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"],
+    )
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+    _register_request_hooks(app)
+    register_error_handlers(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from web.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from engine.runtime import Engine
+
+    @app.before_request
+    def _engine_and_user() -> None:
+        g.engine = Engine(db.session, app.extensions["clock"], app.config.get("ENGINE_SETTINGS"))
+        load_current_user()
+
+    app.after_request(add_security_headers)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from web.auth import bp as auth_bp
+    from web.portal import bp as portal_bp
+    from web.tasks import bp as tasks_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(tasks_bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from web import formatting
+
+    app.jinja_env.filters["fecha"] = formatting.format_moment
+    app.jinja_env.filters["dia"] = formatting.format_day
+    app.jinja_env.globals["html_lang"] = lambda: str(get_locale()).replace("_", "-")

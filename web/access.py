@@ -1,0 +1,120 @@
+"""Who is logged in, and what they may see: every check runs on every request."""
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import exists, select
+
+from engine.models import Attachment, Case, HumanTask, User
+from web.extensions import db
+
+SUPERVISOR_GROUPS = frozenset({"administrador", "coordinador"})
+ADMIN_GROUP = "administrador"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def now() -> datetime:
+    return current_app.extensions["clock"].now()
+
+
+def log_in(user: User) -> None:
+    session.clear()
+    session.permanent = True
+    session["user_id"] = user.id
+    session["seen"] = now().isoformat()
+
+
+def log_out() -> None:
+    session.clear()
+
+
+def load_current_user() -> None:
+    """Before each request: find the user and end sessions idle longer than the lifetime."""
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is None:
+        return
+    seen = session.get("seen")
+    lifetime = current_app.permanent_session_lifetime
+    if seen is None or now() - datetime.fromisoformat(seen) > lifetime:
+        session.clear()
+        flash(_("Su sesión expiró por inactividad. Ingrese de nuevo."), "info")
+        return
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        session.clear()
+        return
+    session["seen"] = now().isoformat()
+    g.user = user
+
+
+def citizen_required(view: F) -> F:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.user is None:
+            return redirect(url_for("auth.citizen_login", next=request.full_path))
+        if g.user.kind != "citizen":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def staff_required(view: F) -> F:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.user is None:
+            return redirect(url_for("auth.staff_login", next=request.full_path))
+        if g.user.kind != "staff":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def is_admin(user: User) -> bool:
+    return ADMIN_GROUP in user.group_codes
+
+
+def is_supervisor(user: User) -> bool:
+    return bool(SUPERVISOR_GROUPS & user.group_codes)
+
+
+def staff_may_see_case(user: User, case_id: int) -> bool:
+    """Staff see a case when it has or had a task in one of their groups (admins see all)."""
+    if is_admin(user):
+        return True
+    groups = user.group_codes
+    if not groups:
+        return False
+    query = select(
+        exists().where(HumanTask.case_id == case_id, HumanTask.candidate_group.in_(groups))
+    )
+    return bool(db.session.scalar(query))
+
+
+def may_see_case(user: User | None, case: Case) -> bool:
+    if user is None:
+        return False
+    if user.kind == "citizen":
+        return case.citizen_id == user.id
+    return staff_may_see_case(user, case.id)
+
+
+def may_download(user: User | None, attachment: Attachment) -> bool:
+    if user is None:
+        return False
+    if attachment.case_id is None:
+        # Uploaded but not yet filed: only its uploader.
+        return attachment.uploaded_by_id == user.id
+    case = db.session.get(Case, attachment.case_id)
+    return case is not None and may_see_case(user, case)
+
+
+def staff_may_see_task(user: User, task: HumanTask) -> bool:
+    return is_admin(user) or task.candidate_group in user.group_codes

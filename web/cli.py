@@ -1,0 +1,24 @@
+"""`flask --app web init-db` and `flask --app web seed-demo`."""
+
+import click
+from flask import Flask
+
+from web.demo import DEMO_PASSWORD, init_db, seed_demo
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db_command() -> None:
+        """Migrate the database, deploy the diagrams and create the groups."""
+        init_db(app)
+        click.echo("Base de datos lista y diagramas desplegados.")
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command() -> None:
+        """Create demo users, citizens and cases (run init-db first)."""
+        created = seed_demo(app)
+        if created:
+            click.echo("Casos de demostración: " + ", ".join(created))
+        else:
+            click.echo("Los datos de demostración ya existían.")
+        click.echo(f"Contraseña de todos los usuarios de demostración: {DEMO_PASSWORD}")

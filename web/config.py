@@ -1,0 +1,62 @@
+"""Every setting the web app reads, from the environment, in one place."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", Path.cwd() / "instance")).resolve()
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment() -> dict[str, Any]:
+    """The default configuration, overridable by environment variables."""
+    database_url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'atencion.db'}")
+    redis_url = os.environ.get("REDIS_URL")
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": _secret_key(INSTANCE_DIR),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5/minute"),
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+        ),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        "MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
+        "MAX_ATTACHMENTS": int(os.environ.get("MAX_ATTACHMENTS", "5")),
+        # The whole request may carry several attachments plus the form fields.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(60 * 1024 * 1024))),
+        "BABEL_DEFAULT_LOCALE": "es_CO",
+        "BABEL_DEFAULT_TIMEZONE": "America/Bogota",
+        "CONSENT_POLICY_VERSION": os.environ.get("CONSENT_POLICY_VERSION", "2026-01"),
+        "DEFINITIONS_ROOT": os.environ.get(
+            "DEFINITIONS_ROOT", str(Path(__file__).resolve().parent.parent)
+        ),
+        "INBOX_PAGE_SIZE": 20,
+    }

@@ -1,0 +1,22 @@
+"""Flask extensions, created bare and bound to the app in ``create_app``."""
+
+from flask import request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+
+from engine.models import Base
+
+# The engine's models, mapped by engine.models.Base; Flask-SQLAlchemy gives the request session.
+db = SQLAlchemy(model_class=Base)
+babel = Babel()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def login_name_key() -> str:
+    """Rate-limit key for the login forms: the name being tried, whoever tries it."""
+    name = (request.form.get("username") or request.form.get("documento") or "").strip().lower()
+    return f"login:{name}"

@@ -1,0 +1,24 @@
+"""How dates read on the pages: Colombian time, Spanish words."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_date, format_datetime
+
+BOGOTA = ZoneInfo("America/Bogota")
+
+
+def format_moment(value: datetime | str | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return format_datetime(value, "d 'de' MMMM 'de' y, h:mm a")
+
+
+def format_day(value: datetime | str | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return format_date(value, "d 'de' MMMM 'de' y")

@@ -1,0 +1,162 @@
+"""Portal pages. Every case page checks that the case is the logged-in citizen's."""
+
+from typing import Any
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from engine.errors import EngineError, FormInvalid
+from engine.models import Attachment, Case
+from web import trail
+from web.access import citizen_required, may_download
+from web.attachments import Rejected, store_uploads
+from web.auth.registration import check_contact, contact_fields
+from web.case_labels import status_label
+from web.downloads import attachment_response, text_download
+from web.extensions import db
+from web.filing import choice_titles, filing_schema
+from web.forms import build_fields, file_fields, parse_submission
+from web.outbox import commit
+from web.portal import bp
+from web.timeline import citizen_timeline
+
+
+@bp.get("/")
+def home() -> str:
+    trail.record(trail.ENTERED)
+    schema = filing_schema()
+    return render_template(
+        "portal/home.html",
+        services=choice_titles(schema, "servicio"),
+        types=choice_titles(schema, "tipo"),
+    )
+
+
+@bp.route("/radicar", methods=["GET", "POST"])
+@citizen_required
+def new_case() -> str | Response | tuple[str, int]:
+    schema = filing_schema()
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("servicio", "tipo")}
+    if request.method == "POST":
+        values = parse_submission(schema, request.form)
+        try:
+            for name in file_fields(schema):
+                stored = store_uploads(request.files.getlist(name), g.user)
+                values[name] = [str(a.id) for a in stored]
+            case = g.engine.file_case(g.user, values, trail.current())
+            commit()
+        except Rejected as rejection:
+            db.session.rollback()
+            errors = {"adjuntos": rejection.message}
+        except FormInvalid as invalid:
+            db.session.rollback()
+            errors = invalid.errors
+        else:
+            flash(
+                _(
+                    "Radicamos su caso con el número %(radicado)s. "
+                    "Le enviamos el acuse a su correo.",
+                    radicado=case.radicado,
+                ),
+                "success",
+            )
+            return redirect(url_for("portal.case_detail", radicado=case.radicado))
+    fields = build_fields(schema, values, errors)
+    page = render_template("portal/new_case.html", schema=schema, fields=fields, errors=errors)
+    return (page, 400) if errors else page
+
+
+def _own_case(radicado: str) -> Case:
+    case = db.session.scalars(select(Case).where(Case.radicado == radicado)).first()
+    if case is None or case.citizen_id != g.user.id:
+        abort(404)
+    return case
+
+
+@bp.get("/mis-casos")
+@citizen_required
+def my_cases() -> str:
+    cases = db.session.scalars(
+        select(Case).where(Case.citizen_id == g.user.id).order_by(Case.filed_at.desc())
+    ).all()
+    return render_template("portal/my_cases.html", cases=cases, status_label=status_label)
+
+
+@bp.get("/mis-casos/<radicado>")
+@citizen_required
+def case_detail(radicado: str) -> str:
+    case = _own_case(radicado)
+    schema = filing_schema()
+    attachments = db.session.scalars(
+        select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+    ).all()
+    return render_template(
+        "portal/case_detail.html",
+        case=case,
+        status=status_label(case.status),
+        timeline=citizen_timeline(case),
+        attachments=attachments,
+        services=choice_titles(schema, "servicio"),
+        types=choice_titles(schema, "tipo"),
+    )
+
+
+@bp.get("/mis-casos/<radicado>/respuesta.txt")
+@citizen_required
+def answer_download(radicado: str) -> Response:
+    case = _own_case(radicado)
+    if not case.answer:
+        abort(404)
+    header = _("Respuesta al radicado %(radicado)s", radicado=case.radicado)
+    body = f"{header}\n{case.subject}\n\n{case.answer}\n"
+    return text_download(body, f"respuesta-{case.radicado}.txt")
+
+
+@bp.route("/mis-datos", methods=["GET", "POST"])
+@citizen_required
+def profile() -> str | Response | tuple[str, int]:
+    user = g.user
+    values = {
+        "nombre": user.full_name,
+        "email": user.email,
+        "telefono": user.phone,
+        "direccion": user.address,
+    }
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "").strip() for k in values}
+        errors = check_contact(values)
+        if not errors:
+            user.full_name = values["nombre"]
+            user.email = values["email"]
+            user.phone = values["telefono"]
+            user.address = values["direccion"]
+            commit()
+            trail.record(trail.DATA_UPDATED)
+            flash(_("Sus datos quedaron actualizados."), "success")
+            return redirect(url_for("portal.new_case"))
+    page = render_template(
+        "portal/profile.html", fields=contact_fields(values, errors), errors=errors
+    )
+    return (page, 400) if errors else page
+
+
+@bp.get("/adjuntos/<int:attachment_id>")
+def attachment(attachment_id: int) -> Response:
+    """Citizens get their own cases' files; staff those of cases their groups worked on."""
+    if g.user is None:
+        return redirect(url_for("auth.citizen_login", next=request.full_path))
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or not may_download(g.user, item):
+        abort(404)
+    return attachment_response(item)
+
+
+@bp.errorhandler(EngineError)
+def _engine_error(error: EngineError) -> tuple[str, int]:
+    db.session.rollback()
+    current_app.logger.info("engine refused a portal action: %s", error)
+    return render_template("error.html", title=_("No fue posible"), message=str(error)), 409

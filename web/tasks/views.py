@@ -1,0 +1,262 @@
+"""Inbox and task pages. Group membership is checked here and again by the engine."""
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from engine import inbox as engine_inbox
+from engine.errors import EngineError, FormInvalid, NotAllowed, NotFound, TaskConflict
+from engine.models import Case, HumanTask, User, membership
+from web import answer_templates
+from web.access import is_supervisor, now, staff_may_see_case, staff_required
+from web.attachments import Rejected, store_uploads
+from web.case_file import load_case_file
+from web.case_labels import status_label
+from web.extensions import db
+from web.filing import choice_titles, filing_schema, task_schema, user_task_names
+from web.formatting import BOGOTA
+from web.forms import build_fields, file_fields, parse_submission
+from web.outbox import commit
+from web.tasks import bp
+
+SCOPES = ("mine", "group")
+
+
+def _filters() -> dict[str, Any]:
+    args = request.args
+    overdue = {"si": True, "no": False}.get(args.get("vencidas", ""))
+    due_before = None
+    if args.get("vence_antes"):
+        try:
+            day = datetime.strptime(args["vence_antes"], "%Y-%m-%d").date()
+            due_before = datetime.combine(day + timedelta(days=1), time(), BOGOTA)
+        except ValueError:
+            due_before = None
+    return {
+        "task": args.get("tarea") or None,
+        "request_type": args.get("tipo") or None,
+        "overdue": overdue,
+        "due_before": due_before,
+    }
+
+
+@bp.get("/")
+@staff_required
+def inbox() -> str:
+    scope = request.args.get("vista", "mine")
+    if scope not in SCOPES:
+        scope = "mine"
+    try:
+        page_number = max(1, int(request.args.get("pagina", "1")))
+    except ValueError:
+        page_number = 1
+    current = now()
+    page = engine_inbox.list_tasks(
+        db.session,
+        g.user,
+        now=current,
+        scope=scope,
+        page=page_number,
+        per_page=current_app.config["INBOX_PAGE_SIZE"],
+        **_filters(),
+    )
+    cases = _cases_of(page.items)
+    query = {k: v for k, v in request.args.items() if k != "pagina" and v}
+    return render_template(
+        "tasks/inbox.html",
+        page=page,
+        scope=scope,
+        cases=cases,
+        now=current,
+        query=query,
+        task_choices=user_task_names(),
+        types=choice_titles(filing_schema(), "tipo"),
+        status_label=status_label,
+    )
+
+
+def _cases_of(tasks: list[HumanTask]) -> dict[int, Case]:
+    ids = {t.case_id for t in tasks if t.case_id is not None}
+    if not ids:
+        return {}
+    return {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+
+
+def _visible_task(task_id: str) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None or task.candidate_group not in g.user.group_codes:
+        abort(404)
+    return task
+
+
+def _group_members(group: str) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(membership, membership.c.user_id == User.id)
+            .where(membership.c.group_code == group, User.active.is_(True))
+            .order_by(User.full_name)
+        )
+    )
+
+
+def _render_task(
+    task_id: str, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None
+) -> str:
+    task = _visible_task(task_id)
+    view = g.engine.task_view(task_id, g.user)
+    values = dict(values if values is not None else _prefill(view.schema, view.data))
+    chosen = request.args.get("plantilla")
+    if chosen and view.case is not None and "plantilla" in view.schema.get("properties", {}):
+        citizen = db.session.get(User, view.case.citizen_id)
+        text = answer_templates.render(chosen, view.case, citizen)
+        if text is not None:
+            values["plantilla"] = chosen
+            values["respuesta"] = text
+    fields = build_fields(view.schema, values, errors)
+    case_file = load_case_file(view.case) if view.case is not None else None
+    schema = filing_schema()
+    return render_template(
+        "tasks/task.html",
+        task=task,
+        view=view,
+        fields=fields,
+        errors=errors or {},
+        case_file=case_file,
+        legacy=view.data.get("consulta_legado"),
+        members=_group_members(task.candidate_group) if is_supervisor(g.user) else [],
+        supervisor=is_supervisor(g.user),
+        assignee=db.session.get(User, task.assignee_id) if task.assignee_id else None,
+        templates=_template_choices(view.schema),
+        services=choice_titles(schema, "servicio"),
+        types=choice_titles(schema, "tipo"),
+        status_label=status_label,
+        now=now(),
+    )
+
+
+def _prefill(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """Values the process already holds for this form's fields (e.g. a returned draft)."""
+    return {name: data[name] for name in schema.get("properties", {}) if name in data}
+
+
+def _template_choices(schema: dict[str, Any]) -> list[tuple[str, str]]:
+    prop = schema.get("properties", {}).get("plantilla")
+    if not prop or "respuesta" not in schema.get("properties", {}):
+        return []
+    return [(c["const"], c.get("title", c["const"])) for c in prop.get("oneOf", [])]
+
+
+@bp.get("/tareas/<task_id>")
+@staff_required
+def task_page(task_id: str) -> str:
+    return _render_task(task_id)
+
+
+@bp.post("/tareas/<task_id>")
+@staff_required
+def complete(task_id: str) -> str | Response | tuple[str, int]:
+    task = _visible_task(task_id)
+    schema = task_schema(task)
+    values = parse_submission(schema, request.form)
+    try:
+        for name in file_fields(schema):
+            stored = store_uploads(request.files.getlist(name), g.user)
+            for attachment in stored:
+                attachment.case_id = task.case_id
+            values[name] = [str(a.id) for a in stored]
+        g.engine.complete_task(task_id, g.user, values)
+        commit()
+    except Rejected as rejection:
+        db.session.rollback()
+        return _render_task(
+            task_id, values, {name: rejection.message for name in file_fields(schema)}
+        ), 400
+    except FormInvalid as invalid:
+        db.session.rollback()
+        return _render_task(task_id, values, invalid.errors), 400
+    flash(_("Tarea completada: %(name)s.", name=task.name), "success")
+    return redirect(url_for("tasks.inbox"))
+
+
+@bp.post("/tareas/<task_id>/tomar")
+@staff_required
+def claim(task_id: str) -> Response:
+    _visible_task(task_id)
+    g.engine.claim(task_id, g.user)
+    commit()
+    flash(_("Tomó la tarea. Ahora aparece en «Mis tareas»."), "success")
+    return redirect(url_for("tasks.task_page", task_id=task_id))
+
+
+@bp.post("/tareas/<task_id>/liberar")
+@staff_required
+def release(task_id: str) -> Response:
+    _visible_task(task_id)
+    g.engine.release(task_id, g.user)
+    commit()
+    flash(_("Liberó la tarea; vuelve a la bandeja del grupo."), "info")
+    return redirect(url_for("tasks.inbox", vista="group"))
+
+
+@bp.post("/tareas/<task_id>/reasignar")
+@staff_required
+def reassign(task_id: str) -> Response:
+    if not is_supervisor(g.user):
+        abort(403)
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        abort(404)
+    try:
+        assignee_id = int(request.form.get("asignado", ""))
+    except ValueError:
+        flash(_("Seleccione a quién reasignar la tarea."), "error")
+        return redirect(url_for("tasks.task_page", task_id=task_id))
+    g.engine.reassign(task_id, g.user, assignee_id)
+    commit()
+    flash(_("Tarea reasignada."), "success")
+    return redirect(url_for("tasks.task_page", task_id=task_id))
+
+
+@bp.get("/casos/<radicado>")
+@staff_required
+def case_page(radicado: str) -> str:
+    case = db.session.scalars(select(Case).where(Case.radicado == radicado)).first()
+    if case is None or not staff_may_see_case(g.user, case.id):
+        abort(404)
+    schema = filing_schema()
+    return render_template(
+        "tasks/case.html",
+        case_file=load_case_file(case),
+        services=choice_titles(schema, "servicio"),
+        types=choice_titles(schema, "tipo"),
+        status_label=status_label,
+    )
+
+
+@bp.errorhandler(NotFound)
+def _not_found(error: NotFound) -> tuple[str, int]:
+    db.session.rollback()
+    return render_template("error.html", title=_("No encontrado"), message=str(error)), 404
+
+
+@bp.errorhandler(NotAllowed)
+def _not_allowed(error: NotAllowed) -> tuple[str, int]:
+    db.session.rollback()
+    return render_template("error.html", title=_("Acceso no permitido"), message=str(error)), 403
+
+
+@bp.errorhandler(TaskConflict)
+def _conflict(error: TaskConflict) -> tuple[str, int]:
+    db.session.rollback()
+    return render_template("error.html", title=_("La tarea cambió"), message=str(error)), 409
+
+
+@bp.errorhandler(EngineError)
+def _engine_error(error: EngineError) -> tuple[str, int]:
+    db.session.rollback()
+    return render_template("error.html", title=_("No fue posible"), message=str(error)), 409
