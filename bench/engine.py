@@ -18,7 +18,6 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from uuid import UUID
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -154,7 +153,7 @@ def stored_bytes(session: Session, case_id: int) -> int:
     instance = session.scalars(
         select(ProcessInstance).where(ProcessInstance.case_id == case_id)
     ).one()
-    rows = len(instance.state.encode())
+    rows = len(instance.state)
     events = session.scalars(select(Event).where(Event.case_id == case_id)).all()
     rows += sum(len(str(e.data or "")) + len(e.label or "") + 64 for e in events)
     rows += session.scalar(select(func.count()).where(HumanTask.case_id == case_id)) * 200

@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +22,8 @@ from sqlalchemy.orm import Session
 from engine.errors import DefinitionInvalid, NotFound
 from engine.models import Deployment
 from engine.sandbox import RestrictedEnvironment
+from engine.serialization import dump as dump_state
+from engine.serialization import load as load_state
 from engine.serialization import make_serializer
 from engine.specs import AppParser
 
@@ -40,12 +43,18 @@ class Bundle:
     start_cycles: dict[str, str]  # process id -> timeCycle expression of its timer start event
     serializer: BpmnWorkflowSerializer = field(repr=False)
 
+    def load(self, state: bytes) -> BpmnWorkflow:
+        """An instance's workflow from its stored state."""
+        return load_state(self.serializer, state)
+
+    def dump(self, workflow: BpmnWorkflow) -> bytes:
+        return dump_state(self.serializer, workflow)
+
     def decide(self, decision_id: str, data: dict[str, Any]) -> dict[str, Any]:
         """Evaluate a DMN decision table outside a process (e.g. the legal terms at filing)."""
         engine = PythonScriptEngine(environment=RestrictedEnvironment({}))
         task = SimpleNamespace(data=data, workflow=SimpleNamespace(script_engine=engine))
         return DMNEngine(self.decisions[decision_id].decisionTables[0]).result(task)
-
 
     def user_tasks(self) -> list[tuple[str, str]]:
         """(bpmn id, name) of every user task, subprocesses included, sorted by name."""

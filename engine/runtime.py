@@ -145,7 +145,7 @@ class Engine:
             business_key=business_key,
             case_id=case.id if case else None,
             status="running",
-            state="",
+            state=b"",
             started_at=now,
             updated_at=now,
         )
@@ -570,7 +570,7 @@ class Engine:
 
     def _load(self, instance: ProcessInstance, actor_id: int | None = None) -> _Run:
         bundle = definitions.bundle_for(self.session, instance.deployment_id)
-        workflow = bundle.serializer.deserialize_json(instance.state)
+        workflow = bundle.load(instance.state)
         case = self.session.get(Case, instance.case_id) if instance.case_id else None
         return self._attach(instance, bundle, workflow, case, actor_id)
 
@@ -622,26 +622,26 @@ class Engine:
         now = self.clock.now()
         requests = workflow.data.pop(OUTBOX_KEY, [])
         prune(workflow)
-        instance.state = run.bundle.serializer.serialize_json(workflow)
+        instance.state = run.bundle.dump(workflow)
         instance.updated_at = now
         instance.next_timer_at = self._next_timer(workflow)
         if workflow.is_completed():
             instance.status = "completed"
             instance.ended_at = now
+        with self.session.no_autoflush:
+            self._sync_inbox(run)
+            for request in requests:
+                key = f"{instance.id}:{request['task_id']}"
+                self._enqueue(run, key, request["task_id"], request["operation"], request["params"])
+            self.session.add_all(run.events)
+            run.events.clear()
         try:
-            self.session.flush()  # the version check: a concurrent writer fails here
+            self.session.flush()  # one round of writes; the version check fails a concurrent writer
         except StaleDataError as exc:
             raise TaskConflict(
                 "Otra persona cambió este caso al mismo tiempo. "
                 "Recargue la página e intente de nuevo."
             ) from exc
-        self._sync_inbox(run)
-        for request in requests:
-            key = f"{instance.id}:{request['task_id']}"
-            self._enqueue(run, key, request["task_id"], request["operation"], request["params"])
-        self.session.add_all(run.events)
-        run.events.clear()
-        self.session.flush()
 
     def _enqueue(
         self, run: _Run, key: str, task_id: str | None, operation: str, params: dict[str, Any]

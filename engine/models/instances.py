@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.models.base import Base, BigId
@@ -20,7 +20,7 @@ class ProcessInstance(Base):
         String(20), index=True
     )  # running|suspended|completed|cancelled
     has_incident: Mapped[bool] = mapped_column(default=False)
-    state: Mapped[str] = mapped_column(Text)  # serialized workflow, spec by reference
+    state: Mapped[bytes] = mapped_column(LargeBinary)  # engine.serialization: spec by reference
     version: Mapped[int] = mapped_column()
     next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
     started_at: Mapped[datetime]

@@ -147,7 +147,7 @@ def upgrade() -> None:
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('has_incident', sa.Boolean(), nullable=False),
-    sa.Column('state', sa.Text(), nullable=False),
+    sa.Column('state', sa.LargeBinary(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('next_timer_at', engine.models.base.UtcDateTime(timezone=True), nullable=True),
     sa.Column('started_at', engine.models.base.UtcDateTime(timezone=True), nullable=False),
