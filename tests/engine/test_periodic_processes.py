@@ -136,7 +136,7 @@ def test_the_weekly_audit_runs_from_sample_to_committee(office):
 
 
 def test_a_week_without_answered_cases_skips_the_f182_loop(office):
-    engine, people = office
+    engine, _ = office
     audit = started(engine, "auditoria_calidad")
     f.complete_services(
         engine,
