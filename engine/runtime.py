@@ -24,6 +24,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.task import Task, TaskState
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -499,8 +500,13 @@ class Engine:
             exists = self.session.scalar(
                 select(ProcessInstance.id).where(ProcessInstance.business_key == key)
             )
-            if exists is None:
-                started.append(self.start(process_id, {"periodo": period.isoformat()}, key))
+            if exists is not None:
+                continue
+            try:
+                with self.session.begin_nested():
+                    started.append(self.start(process_id, {"periodo": period.isoformat()}, key))
+            except IntegrityError:  # another scheduler started this period first
+                continue
         return started
 
     @staticmethod

@@ -3,9 +3,9 @@
 from typing import Any
 
 from flask import Flask, g
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 
-from engine.clock import SystemClock
+from engine.clock import clock_from_environment
 from engine.database import configure_sqlite
 from web import config as web_config
 from web.access import load_current_user
@@ -19,7 +19,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(web_config.from_environment())
     if config:
         app.config.from_mapping(config)
-    app.extensions["clock"] = app.config.get("CLOCK") or SystemClock()
+    app.extensions["clock"] = app.config.get("CLOCK") or clock_from_environment(
+        app.config.get("CLOCK_FILE")
+    )
     app.extensions["outbox_dispatch"] = app.config.get("OUTBOX_DISPATCH")
 
     db.init_app(app)
@@ -42,6 +44,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.cli import register_commands
 
     register_commands(app)
+    if app.config["WORKERS"]:
+        from workers.celery_app import celery_init_app
+
+        celery_init_app(app)  # after-commit dispatch of outbox rows to the Celery workers
     return app
 
 
@@ -72,3 +78,15 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["fecha"] = formatting.format_moment
     app.jinja_env.filters["dia"] = formatting.format_day
     app.jinja_env.globals["html_lang"] = lambda: str(get_locale()).replace("_", "-")
+    _install_catalogue(app)
+
+
+def _install_catalogue(app: Flask) -> None:
+    """Templates translate through the app's one catalogue, loaded once per process.
+
+    The app speaks one language (the locale selector returns BABEL_DEFAULT_LOCALE), while
+    Flask-Babel's template callables resolve the request's locale and catalogue again for
+    every string: about a hundred times per inbox page."""
+    with app.test_request_context():
+        catalogue = get_translations()
+    app.jinja_env.install_gettext_translations(catalogue, newstyle=True)

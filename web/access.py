@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
+from sqlalchemy.orm import joinedload
 
 from engine.models import Attachment, Case, HumanTask, User
 from web.extensions import db
@@ -45,7 +46,8 @@ def load_current_user() -> None:
         session.clear()
         flash(_("Su sesión expiró por inactividad. Ingrese de nuevo."), "info")
         return
-    user = db.session.get(User, user_id)
+    # The user and their groups in one query (the relationship's own selectin is a second).
+    user = db.session.get(User, user_id, options=[joinedload(User.groups)])
     if user is None or not user.active:
         session.clear()
         return

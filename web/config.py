@@ -39,6 +39,9 @@ def from_environment() -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SECRET_KEY": _secret_key(INSTANCE_DIR),
         "REDIS_URL": redis_url,
+        "CLOCK_FILE": os.environ.get("CLOCK_FILE") or None,
+        # Hand committed outbox rows to the Celery workers (off in the web tests).
+        "WORKERS": _flag("WORKERS", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5/minute"),

@@ -3,7 +3,14 @@
 from engine.models.base import Base
 from engine.models.cases import Attachment, Case, CaseAlert, Closure, RadicadoCounter
 from engine.models.definitions import Deployment
-from engine.models.instances import Event, HumanTask, Incident, OutboxMessage, ProcessInstance
+from engine.models.instances import (
+    Event,
+    HumanTask,
+    Incident,
+    MailDelivery,
+    OutboxMessage,
+    ProcessInstance,
+)
 from engine.models.people import Group, User, membership
 
 __all__ = [
@@ -17,6 +24,7 @@ __all__ = [
     "Group",
     "HumanTask",
     "Incident",
+    "MailDelivery",
     "OutboxMessage",
     "ProcessInstance",
     "RadicadoCounter",

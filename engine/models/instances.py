@@ -14,7 +14,8 @@ class ProcessInstance(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"))
     process_id: Mapped[str] = mapped_column(String(100))
-    business_key: Mapped[str] = mapped_column(String(100), index=True)
+    # The radicado of a case, or "<process>@<period start>" of a periodic process: one each.
+    business_key: Mapped[str] = mapped_column(String(100), unique=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), unique=True)
     status: Mapped[str] = mapped_column(
         String(20), index=True
@@ -104,3 +105,18 @@ class Incident(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolution: Mapped[str | None] = mapped_column(String(20))  # retried | skipped
+
+
+class MailDelivery(Base):
+    """One e-mail per outbox key: recorded as sending, then sent (see workers.mail.delivery)."""
+
+    __tablename__ = "mail_deliveries"
+    outbox_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(200))
+    recipients: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20))  # sending | sent | failed
+    attempts: Mapped[int] = mapped_column(default=1)
+    started_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 13:04:20.735461
+Create Date: 2026-11-28 13:24:39.167093
 """
 
 import sqlalchemy as sa
@@ -29,6 +29,18 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_groups'))
+    )
+    op.create_table('mail_deliveries',
+    sa.Column('outbox_key', sa.String(length=120), nullable=False),
+    sa.Column('message_id', sa.String(length=200), nullable=False),
+    sa.Column('recipients', sa.Text(), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('started_at', engine.models.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', engine.models.base.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('outbox_key', name=op.f('pk_mail_deliveries'))
     )
     op.create_table('radicado_counters',
     sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
@@ -156,10 +168,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_process_instances_case_id_cases')),
     sa.ForeignKeyConstraint(['deployment_id'], ['deployments.id'], name=op.f('fk_process_instances_deployment_id_deployments')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_instances')),
+    sa.UniqueConstraint('business_key', name=op.f('uq_process_instances_business_key')),
     sa.UniqueConstraint('case_id', name=op.f('uq_process_instances_case_id'))
     )
     with op.batch_alter_table('process_instances', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_process_instances_business_key'), ['business_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instances_next_timer_at'), ['next_timer_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instances_status'), ['status'], unique=False)
 
@@ -280,7 +292,6 @@ def downgrade() -> None:
     with op.batch_alter_table('process_instances', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_process_instances_status'))
         batch_op.drop_index(batch_op.f('ix_process_instances_next_timer_at'))
-        batch_op.drop_index(batch_op.f('ix_process_instances_business_key'))
 
     op.drop_table('process_instances')
     with op.batch_alter_table('case_alerts', schema=None) as batch_op:
@@ -303,6 +314,7 @@ def downgrade() -> None:
     op.drop_table('cases')
     op.drop_table('users')
     op.drop_table('radicado_counters')
+    op.drop_table('mail_deliveries')
     op.drop_table('groups')
     op.drop_table('closures')
     # ### end Alembic commands ###

@@ -41,6 +41,7 @@ def app_config(database_url: str, clock: ManualClock, **extra: Any) -> dict[str,
         "WTF_CSRF_ENABLED": False,
         "LOGIN_RATE_LIMIT": "1000/minute",
         "ENGINE_SETTINGS": Settings(review_share=100),
+        "WORKERS": False,  # service tasks are settled by the tests themselves
         **extra,
     }
 

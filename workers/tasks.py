@@ -1,0 +1,130 @@
+"""Celery tasks: thin functions that run an outbox job or a sweep and call the engine."""
+
+import logging
+import random
+from collections.abc import Callable
+
+from celery import Task, shared_task
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.errors import TaskConflict
+from engine.models import OutboxMessage
+from workers.context import WorkerContext, current_context
+from workers.dispatch import commit_and_dispatch
+from workers.errors import PermanentFailure, TransientFailure
+from workers.operators import OPERATORS, Job
+from workers.timers import TimerSweep
+
+log = logging.getLogger(__name__)
+
+
+def backoff(attempt: int, base: float, cap: float) -> float:
+    """Seconds before retry number ``attempt`` (0-based): base·2ⁿ, capped, with 10% jitter."""
+    delay = min(cap, base * 2**attempt)
+    return delay * random.uniform(0.9, 1.1)
+
+
+@shared_task(bind=True, name="workers.run_outbox", max_retries=None)
+def run_outbox(self: Task, outbox_id: int) -> str:
+    """Run one outbox job: its operator, then the result (or the incident) into the engine."""
+    ctx = current_context()
+    with ctx.session_factory() as session:
+        message = session.get(OutboxMessage, outbox_id)
+        if message is None or message.status != "pending":
+            # Already done (a redelivery), failed, skipped, or rolled back: never re-applied.
+            session.rollback()
+            ctx.dispatcher.forget(outbox_id)
+            return message.status if message is not None else "missing"
+        job = Job.from_message(message, ctx, session, attempt=self.request.retries + 1)
+        try:
+            operator = OPERATORS.get(job.operation)
+            if operator is None:
+                raise PermanentFailure(f"No hay un operador «{job.operation}» en los workers.")
+            prepared = operator.prepare(job)
+            session.rollback()  # end the reads before slow I/O (SQLite holds its write lock)
+            result = operator.perform(job, prepared)
+        except TransientFailure as exc:
+            session.rollback()
+            if job.attempt < ctx.settings.max_attempts:
+                return _retry_later(self, ctx, outbox_id, job.attempt, exc)
+            return _fail(self, ctx, session, outbox_id, job.attempt, str(exc))
+        except PermanentFailure as exc:
+            session.rollback()
+            return _fail(self, ctx, session, outbox_id, job.attempt, str(exc))
+        except Exception as exc:
+            session.rollback()
+            log.exception("outbox %s (%s) failed", outbox_id, job.operation)
+            return _fail(self, ctx, session, outbox_id, job.attempt, f"{type(exc).__name__}: {exc}")
+        return _complete(self, ctx, session, outbox_id, job.attempt, result)
+
+
+def _retry_later(
+    task: Task, ctx: WorkerContext, outbox_id: int, attempt: int, exc: Exception
+) -> str:
+    countdown = backoff(attempt - 1, ctx.settings.backoff_base, ctx.settings.backoff_cap)
+    ctx.dispatcher.keep_mark(outbox_id, countdown + ctx.settings.visibility_timeout)
+    log.info(
+        "outbox %s attempt %s failed (%s); retrying in %.1fs", outbox_id, attempt, exc, countdown
+    )
+    raise task.retry(exc=exc, countdown=countdown)
+
+
+def _complete(
+    task: Task, ctx: WorkerContext, session: Session, outbox_id: int, attempt: int, result: dict
+) -> str:
+    def apply() -> None:
+        ctx.engine(session).complete_service(outbox_id, result)
+
+    return _save(task, ctx, session, outbox_id, attempt, apply, "done")
+
+
+def _fail(
+    task: Task, ctx: WorkerContext, session: Session, outbox_id: int, attempt: int, error: str
+) -> str:
+    log.warning("outbox %s failed after %s attempt(s): %s", outbox_id, attempt, error)
+
+    def apply() -> None:
+        ctx.engine(session).fail_service(outbox_id, error)
+
+    return _save(task, ctx, session, outbox_id, attempt, apply, "failed")
+
+
+def _save(
+    task: Task,
+    ctx: WorkerContext,
+    session: Session,
+    outbox_id: int,
+    attempt: int,
+    apply: Callable[[], None],
+    outcome: str,
+) -> str:
+    """Write the outcome in one transaction, then enqueue the jobs it created."""
+    try:
+        apply()
+        session.get(OutboxMessage, outbox_id).attempts = attempt
+        commit_and_dispatch(session, ctx.dispatcher)
+    except (TaskConflict, StaleDataError, OperationalError, DBAPIError) as exc:
+        # Someone changed the same instance at the same moment, or the database was busy:
+        # run again shortly; every operator's side effect is idempotent.
+        session.rollback()
+        log.info("outbox %s outcome not saved (%s); again shortly", outbox_id, exc)
+        ctx.dispatcher.keep_mark(outbox_id, ctx.settings.visibility_timeout)
+        raise task.retry(exc=exc, countdown=random.uniform(0.05, 0.5)) from exc
+    ctx.dispatcher.forget(outbox_id)
+    return outcome
+
+
+@shared_task(name="workers.sweep_outbox")
+def sweep_outbox() -> int:
+    """Beat: enqueue pending outbox rows that no job carries."""
+    ctx = current_context()
+    with ctx.session_factory() as session:
+        return ctx.dispatcher.sweep_pending(session)
+
+
+@shared_task(name="workers.fire_timers")
+def fire_timers() -> int:
+    """Beat: fire the due timers and start the periodic processes whose period began."""
+    return TimerSweep(current_context()).run()
