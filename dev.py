@@ -2,8 +2,9 @@
 """Atención Virtual in two commands: ``python3 dev.py run`` and ``python3 dev.py test``.
 
 Standard library only, so it runs before anything is installed. ``run`` creates ``.venv``
-if needed, installs the project, prepares the database (``flask --app web init-db`` and
-``seed-demo``) and starts together, until Ctrl-C stops them all:
+if needed, installs the project, prepares the database (``flask --app web init-db``), starts
+the services below, has the workers work the demo cases (``seed-demo``), and keeps them all
+running together until Ctrl-C stops them:
 
 - the web app (Flask's server; ``--gunicorn`` for gunicorn),
 - a Celery worker and Celery beat,
@@ -180,7 +181,6 @@ def command_run(args: argparse.Namespace) -> int:
 
         flask = [str(BIN / "flask"), "--app", "web"]
         subprocess.run([*flask, "init-db"], env=env, cwd=ROOT, check=True)
-        subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True)
 
         celery = [str(BIN / "celery"), "-A", "workers.celery_app"]
         supervisor.start(
@@ -190,6 +190,8 @@ def command_run(args: argparse.Namespace) -> int:
             "beat",
             [*celery, "beat", "--loglevel=INFO", f"--schedule={INSTANCE / 'celerybeat-schedule'}"],
         )
+        # The demo cases are worked through the real workers (mail, legacy look-ups).
+        subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True)
         address = f"{args.host}:{args.port}"
         if args.gunicorn:
             web = [str(BIN / "gunicorn"), "--bind", address, "--workers", "2", "web:create_app()"]

@@ -39,15 +39,9 @@ from urllib.parse import urlencode  # noqa: E402
 
 from sqlalchemy import func, select, text  # noqa: E402
 
-from engine.models import Case, HumanTask, ProcessInstance  # noqa: E402
+from engine.models import Case, HumanTask, OutboxMessage, ProcessInstance  # noqa: E402
 from web import create_app  # noqa: E402
-from web.demo import (  # noqa: E402
-    DEMO_PASSWORD,
-    ensure_citizen,
-    ensure_staff,
-    init_db,
-    settle_outbox,
-)
+from web.demo import DEMO_PASSWORD, ensure_citizen, ensure_staff, init_db  # noqa: E402
 from web.extensions import db  # noqa: E402
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -108,6 +102,20 @@ def populate(app: Any, open_cases: int, closed_cases: int, clients: int) -> None
             f"datos: {open_cases} abiertos y {closed_cases} cerrados en "
             f"{time.perf_counter() - started:.1f} s"
         )
+
+
+def settle_outbox(eng: Any) -> None:
+    """Give the template case's service tasks a result, as the workers would (none runs here:
+    the clones then all wait at 5.2.6 with the same legacy data)."""
+    while pending := db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == "pending").order_by(OutboxMessage.id)
+    ).all():
+        for message in pending:
+            documento = message.params.get("documento")
+            result: dict[str, Any] = {"enviado": True}
+            if message.operation == "legacy_lookup":
+                result = {"sistemas": {"cctex": {"documento": documento, "registros": 0}}}
+            eng.complete_service(message.id, result)
 
 
 def _columns(table: Any, source: Any, skip: tuple[str, ...] = ("id",)) -> dict[str, Any]:
@@ -434,6 +442,19 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _postgres_pids() -> list[int]:
+    """Local PostgreSQL processes (every database's: other users of the server count too)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 def _machine_busy() -> tuple[float, float]:
     """(busy, total) jiffies of the whole machine, from /proc/stat."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -464,6 +485,7 @@ def main() -> None:
         help="second phase: completions per second offered at a steady pace (0: skip it)",
     )
     parser.add_argument("--paced-seconds", type=float, default=10)
+    parser.add_argument("--redis-url", help="dispatch the outbox to this Redis (WORKERS=true)")
     args = parser.parse_args()
 
     env = {
@@ -471,9 +493,14 @@ def main() -> None:
         "DATABASE_URL": args.database_url,
         "LOGIN_RATE_LIMIT": "10000/minute",
         "SECRET_KEY": os.environ.get("SECRET_KEY", uuid.uuid4().hex),
+        # With --redis-url the server hands each request's outbox rows to Redis/Celery after
+        # its commit, as in production (no worker consumes them here); without it the rows
+        # stay pending (durable), and the run measures the web app and the engine only.
+        "WORKERS": "true" if args.redis_url else "false",
     }
-    os.environ.update(env)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url})
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "WORKERS": False})
     populate(app, args.open, args.closed, args.clients)
     tasks = open_task_ids(app)
     with app.app_context():
@@ -507,7 +534,8 @@ def main() -> None:
         phases.append((f"a {args.rate:g} completadas/s (lazo abierto)", args.rate, paced))
     print(
         f"base: {args.database_url.split('@')[-1]} · clientes: {args.clients} · "
-        f"gunicorn {args.workers}×{args.worker_class}×{args.threads}"
+        f"gunicorn {args.workers}×{args.worker_class}×{args.threads} · "
+        f"outbox → {args.redis_url or 'sin despacho'}"
     )
     try:
         for _ in range(300):
@@ -519,11 +547,12 @@ def main() -> None:
         users = [Client(port, f"bench.asesor{n}") for n in range(args.clients)]
         server_pids = [server.pid, *_children(server.pid)]
         for title, rate, phase_tasks in phases:
+            pg_pids = _postgres_pids()
             client_before, server_before = os.times(), _cpu_seconds(server_pids)
-            busy_before = _machine_busy()
+            pg_before, busy_before = _cpu_seconds(pg_pids), _machine_busy()
             result = run_clients(users, phase_tasks, args.inbox_loads, rate)
             client_after, server_after = os.times(), _cpu_seconds(server_pids)
-            busy_after = _machine_busy()
+            pg_after, busy_after = _cpu_seconds(pg_pids), _machine_busy()
             client_cpu = (client_after.user - client_before.user) + (
                 client_after.system - client_before.system
             )
@@ -532,6 +561,7 @@ def main() -> None:
                 result,
                 client_cpu,
                 server_after - server_before,
+                pg_after - pg_before,
                 (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1]),
             )
     finally:
@@ -540,7 +570,12 @@ def main() -> None:
 
 
 def _report(
-    title: str, result: dict[str, Any], client_cpu: float, server_cpu: float, busy: float
+    title: str,
+    result: dict[str, Any],
+    client_cpu: float,
+    server_cpu: float,
+    pg_cpu: float,
+    busy: float,
 ) -> None:
     done, elapsed = len(result["complete"]), result["elapsed"]
     cores = os.cpu_count() or 1
@@ -551,8 +586,14 @@ def _report(
     print(
         f"  CPU (100 % = un núcleo; la máquina tiene {cores}): "
         f"clientes {100 * client_cpu / elapsed:.0f} % · "
-        f"gunicorn {100 * server_cpu / elapsed:.0f} % · máquina {100 * busy * cores:.0f} %"
+        f"gunicorn {100 * server_cpu / elapsed:.0f} % · postgres {100 * pg_cpu / elapsed:.0f} % · "
+        f"máquina {100 * busy * cores:.0f} %"
     )
+    if done:
+        print(
+            f"  CPU por completada: gunicorn {1000 * server_cpu / done:.1f} ms · "
+            f"postgres {1000 * pg_cpu / done:.1f} ms (bandeja incluida)"
+        )
     if result["errors"]:
         print(f"  errores: {len(result['errors'])} (p. ej. {result['errors'][:3]})")
 

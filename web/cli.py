@@ -3,7 +3,7 @@
 import click
 from flask import Flask
 
-from web.demo import DEMO_PASSWORD, init_db, seed_demo
+from web.demo import DEMO_PASSWORD, WorkersUnavailable, init_db, seed_demo
 
 
 def register_commands(app: Flask) -> None:
@@ -15,8 +15,11 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
-        """Create demo users, citizens and cases (run init-db first)."""
-        created = seed_demo(app)
+        """Create demo users, citizens and cases (run init-db and start the workers first)."""
+        try:
+            created = seed_demo(app)
+        except WorkersUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
         if created:
             click.echo("Casos de demostración: " + ", ".join(created))
         else:

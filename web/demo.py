@@ -2,21 +2,23 @@
 
 ``init_db`` migrates, deploys the diagrams and creates the groups. ``seed_demo`` adds one
 demo user per role, two citizens and a few cases in different states, driving the real
-engine (filing, completing tasks, handing service tasks their results). Both are idempotent.
+engine and the real workers (which must be running: ``dev.py run`` starts them first).
+Both are idempotent.
 """
 
-from collections.abc import Callable
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.database import upgrade
 from engine.models import Case, Group, HumanTask, OutboxMessage, User
 from engine.runtime import Engine, Settings
 from web.extensions import db
+from web.outbox import commit
 from web.passwords import hash_password
 
 DEMO_PASSWORD = "Demo2026!seguro"
@@ -82,8 +84,6 @@ CITIZENS = [
     },
 ]
 
-ServiceRunner = Callable[[OutboxMessage], dict[str, Any]]
-
 
 def init_db(app: Flask | None = None) -> None:
     """Migrate the schema, deploy bpmn/ + forms/ and create the groups (idempotent)."""
@@ -145,35 +145,35 @@ def ensure_citizen(data: dict[str, str], policy_version: str) -> User:
     return user
 
 
-def settle_outbox(eng: Engine, run: ServiceRunner | None = None) -> int:
-    """Hand every pending service task its result, as a worker would; returns how many."""
-    run = run or demo_service_result
-    done = 0
+class WorkersUnavailable(RuntimeError):
+    pass
+
+
+def await_workers(timeout: float = 120.0) -> None:
+    """Commit, hand the new outbox rows to the Celery workers and wait until they ran them.
+
+    The demo is made by the real product: acknowledgements reach the mail catcher and the
+    legacy look-ups come from the legacy adapter."""
+    commit()
+    deadline = time.monotonic() + timeout
     while True:
-        pending = db.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.status == "pending")
-            .order_by(OutboxMessage.id)
-        ).all()
-        if not pending:
-            return done
-        for message in pending:
-            eng.complete_service(message.id, run(message))
-            done += 1
-
-
-def demo_service_result(message: OutboxMessage) -> dict[str, Any]:
-    """What the operators answer in the demo (the workers run the real ones)."""
-    if message.operation == "legacy_lookup":
-        documento = message.params.get("documento")
-        return {
-            "sistemas": {
-                "cctex": {"documento": documento, "creditos": 1, "estado": "al día"},
-                "cobol": {"documento": documento, "registros": 0},
-                "foxpro": {"documento": documento, "registros": 0},
-            }
-        }
-    return {"enviado": True}
+        counts = dict(
+            db.session.execute(
+                select(OutboxMessage.status, func.count())
+                .where(OutboxMessage.status.in_(("pending", "failed")))
+                .group_by(OutboxMessage.status)
+            ).all()
+        )
+        db.session.commit()  # end the read, so the next one sees the workers' commits
+        if counts.get("failed"):
+            raise WorkersUnavailable("Un trabajo de los workers falló; revise los incidentes.")
+        if not counts.get("pending"):
+            return
+        if time.monotonic() > deadline:
+            raise WorkersUnavailable(
+                "Los workers no atendieron los trabajos; inicie todo con «python3 dev.py run»."
+            )
+        time.sleep(0.2)  # waiting for other processes, not moving the clock
 
 
 def complete_open_task(
@@ -185,7 +185,7 @@ def complete_open_task(
         )
     ).one()
     eng.complete_task(task.id, user, data)
-    settle_outbox(eng)
+    await_workers()
 
 
 def seed_demo(app: Flask | None = None) -> list[str]:
@@ -209,7 +209,7 @@ def _file(eng: Engine, citizen: User, **filing: Any) -> Case:
     now = current_app.extensions["clock"].now().isoformat()
     trail = [{"actividad": "5.2.1", "en": now}, {"actividad": "5.2.3", "en": now}]
     case = eng.file_case(citizen, filing, trail)
-    settle_outbox(eng)
+    await_workers()
     return case
 
 

@@ -16,13 +16,35 @@ from sqlalchemy.orm import Session, sessionmaker
 os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="av-instance-"))
 
 from engine.clock import ManualClock
-from engine.models import Case, HumanTask, User
+from engine.models import Case, HumanTask, OutboxMessage, User
 from engine.runtime import Engine, Settings
 from web import create_app
-from web.demo import DEMO_PASSWORD, ensure_citizen, ensure_staff, init_db, settle_outbox
+from web.demo import DEMO_PASSWORD, ensure_citizen, ensure_staff, init_db
 from web.extensions import db
+from workers.legacy.base import SYSTEMS
+from workers.legacy.demo import DemoAdapter
 
 PASSWORD = DEMO_PASSWORD
+
+
+def service_result(message: OutboxMessage) -> dict[str, Any]:
+    """What the workers' operators give: the legacy look-up reads their demo dataset; the
+    e-mails themselves are the workers' tests' business (tests/workers)."""
+    if message.operation == "legacy_lookup":
+        adapter = DemoAdapter()
+        document = str(message.params.get("documento", ""))
+        return {"sistemas": {code: adapter.lookup(code, document) for code in SYSTEMS}}
+    return {"enviado": True}
+
+
+def settle_outbox(eng: Engine) -> None:
+    """Hand every pending service task its result through the worker-facing engine API."""
+    while pending := db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == "pending").order_by(OutboxMessage.id)
+    ).all():
+        for message in pending:
+            eng.complete_service(message.id, service_result(message))
+
 
 # A 1-page PDF and a 1x1 PNG: enough for `filetype` to recognise them by content.
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -16,10 +16,9 @@ from flask import Flask
 from playwright import sync_api
 from werkzeug.serving import make_server
 
-from engine.models import OutboxMessage
-from tests.web.conftest import PASSWORD, PDF, World, app_config
+from tests.web.conftest import PASSWORD, PDF, World, app_config, settle_outbox
 from web import create_app
-from web.demo import demo_service_result, init_db, settle_outbox
+from web.demo import init_db
 from web.extensions import db
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,20 +34,6 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _service_result(message: OutboxMessage) -> dict[str, Any]:
-    """The operators' output: the legacy look-up reads the workers' demo dataset."""
-    if message.operation == "legacy_lookup":
-        try:
-            from workers.legacy.base import SYSTEMS
-            from workers.legacy.demo import DemoAdapter
-        except ImportError:
-            return demo_service_result(message)
-        document = str(message.params.get("documento", ""))
-        adapter = DemoAdapter()
-        return {"sistemas": {code: adapter.lookup(code, document) for code in SYSTEMS}}
-    return demo_service_result(message)
 
 
 @pytest.fixture
@@ -128,7 +113,7 @@ class Actor:
 def _settle(app: Flask) -> None:
     with app.app_context():
         eng = World(app).engine()
-        settle_outbox(eng, _service_result)
+        settle_outbox(eng)
         db.session.commit()
 
 
