@@ -547,6 +547,8 @@ def main() -> None:
         users = [Client(port, f"bench.asesor{n}") for n in range(args.clients)]
         server_pids = [server.pid, *_children(server.pid)]
         for title, rate, phase_tasks in phases:
+            if not phase_tasks:
+                continue
             pg_pids = _postgres_pids()
             client_before, server_before = os.times(), _cpu_seconds(server_pids)
             pg_before, busy_before = _cpu_seconds(pg_pids), _machine_busy()

@@ -6,11 +6,11 @@ from flask import Flask, g
 from flask_babel import get_locale, get_translations
 
 from engine.clock import clock_from_environment
-from engine.database import configure_sqlite
+from engine.database import MIGRATIONS, configure_sqlite
 from web import config as web_config
 from web.access import load_current_user
 from web.errors import register_error_handlers
-from web.extensions import babel, csrf, db, limiter
+from web.extensions import babel, csrf, db, limiter, migrate
 from web.headers import add_security_headers
 
 
@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["outbox_dispatch"] = app.config.get("OUTBOX_DISPATCH")
 
     db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
     babel.init_app(
         app,
         locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"],

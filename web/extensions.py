@@ -4,6 +4,7 @@ from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
@@ -11,6 +12,7 @@ from engine.models import Base
 
 # The engine's models, mapped by engine.models.Base; Flask-SQLAlchemy gives the request session.
 db = SQLAlchemy(model_class=Base)
+migrate = Migrate()  # ``flask --app web db …`` over migrations/ (engine.database.MIGRATIONS)
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
