@@ -11,6 +11,8 @@ task, run to the next wait state, save, commit.
 """
 
 import argparse
+import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -19,7 +21,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +29,15 @@ sys.path.insert(0, str(ROOT))
 
 from engine.clock import ManualClock  # noqa: E402
 from engine.database import make_engine, upgrade  # noqa: E402
-from engine.models import Event, Group, HumanTask, OutboxMessage, ProcessInstance, User  # noqa: E402
+from engine.models import (  # noqa: E402
+    Case,
+    Event,
+    Group,
+    HumanTask,
+    OutboxMessage,
+    ProcessInstance,
+    User,
+)
 from engine.runtime import Engine  # noqa: E402
 from engine.sandbox import en_muestra  # noqa: E402
 
@@ -149,15 +159,65 @@ def in_memory_step(session: Session, clock: ManualClock, case_ids: list[int]) ->
     return samples
 
 
+def _steps_for(
+    url: str,
+    user_ids: dict[str, int],
+    case_ids: list[int],
+    seconds: float,
+    start_at: float,
+    counts: "multiprocessing.Queue[int]",
+) -> None:
+    """One process: complete steps on its own cases until the time is up."""
+    db = make_engine(url)
+    factory = sessionmaker(db, expire_on_commit=False)
+    clock = ManualClock(datetime(2026, 3, 10, 13, 0, tzinfo=UTC))
+    time.sleep(max(0.0, start_at - time.time()))  # all processes start together
+    done, deadline = 0, time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        timed_steps(factory, clock, user_ids, case_ids, 1)
+        done += len(case_ids)
+    counts.put(done)
+    db.dispose()
+
+
+def throughput(
+    url: str, user_ids: dict[str, int], case_ids: list[int], processes: int, seconds: float
+) -> float:
+    """Completions per second of the whole machine: ``processes`` writers, disjoint cases."""
+    context = multiprocessing.get_context("fork")
+    counts = context.Queue()
+    start_at = time.time() + 1.0
+    shares = [case_ids[i::processes] for i in range(processes)]
+    workers = [
+        context.Process(target=_steps_for, args=(url, user_ids, share, seconds, start_at, counts))
+        for share in shares
+    ]
+    for worker in workers:
+        worker.start()
+    total = sum(counts.get() for _ in workers)
+    for worker in workers:
+        worker.join()
+    return total / seconds
+
+
 def stored_bytes(session: Session, case_id: int) -> int:
+    """What one case keeps in the database: its instance state, inbox rows, event log and
+    outbox rows and the case record itself (payload bytes, not counting index pages)."""
+
+    def size(row: object) -> int:
+        values = [getattr(row, c.key) for c in row.__table__.columns]
+        return sum(len(v) if isinstance(v, bytes) else len(str(v)) for v in values if v is not None)
+
     instance = session.scalars(
         select(ProcessInstance).where(ProcessInstance.case_id == case_id)
     ).one()
-    rows = len(instance.state)
-    events = session.scalars(select(Event).where(Event.case_id == case_id)).all()
-    rows += sum(len(str(e.data or "")) + len(e.label or "") + 64 for e in events)
-    rows += session.scalar(select(func.count()).where(HumanTask.case_id == case_id)) * 200
-    return rows
+    rows = [instance, session.get(Case, case_id)]
+    rows += session.scalars(select(Event).where(Event.case_id == case_id)).all()
+    rows += session.scalars(select(HumanTask).where(HumanTask.case_id == case_id)).all()
+    rows += session.scalars(
+        select(OutboxMessage).where(OutboxMessage.instance_id == instance.id)
+    ).all()
+    return sum(size(row) for row in rows)
 
 
 def bench(url: str) -> None:
@@ -181,12 +241,8 @@ def bench(url: str) -> None:
             memory += in_memory_step(session, clock, cases)
         durable += timed_steps(factory, clock, user_ids, cases, 1)
 
-    start = time.perf_counter()
-    count = 0
-    while time.perf_counter() - start < 5:
-        timed_steps(factory, clock, user_ids, cases, 1)
-        count += len(cases)
-    rate = count / (time.perf_counter() - start)
+    db.dispose()  # the writer processes open their own connections
+    rate = throughput(url, user_ids, cases, processes=os.cpu_count() or 2, seconds=5.0)
 
     # Flatness: the step cost on a case with 0 loops vs the same after 20 rejection loops.
     with factory() as session:
@@ -194,10 +250,8 @@ def bench(url: str) -> None:
         users = {k: session.get(User, v) for k, v in user_ids.items()}
         fresh, looped = case_at_draft(engine, users), case_at_draft(engine, users)
         session.commit()
-    timed_steps(factory, clock, user_ids, [looped], 40)
-    cost_0 = statistics.median(timed_steps(factory, clock, user_ids, [fresh], 2) * 1)
-    looped_costs = timed_steps(factory, clock, user_ids, [looped], 10)
-    cost_20 = statistics.median(looped_costs)
+    timed_steps(factory, clock, user_ids, [looped], 40)  # 20 rejection loops
+    cost_20 = statistics.median(timed_steps(factory, clock, user_ids, [looped], 10))
     cost_0 = statistics.median(timed_steps(factory, clock, user_ids, [fresh], 10))
 
     with factory() as session:
@@ -224,7 +278,8 @@ def bench(url: str) -> None:
     print(f"durable completion (median)      {median_durable:7.2f} ms")
     print(f"SpiffWorkflow in memory (median) {median_memory:7.2f} ms")
     print(f"ratio                            {median_durable / median_memory:7.2f}  (target ≤ 2.5)")
-    print(f"completions per second           {rate:7.0f}  (target ≥ 500 on PostgreSQL)")
+    target = f"{os.cpu_count()} processes; target ≥ 500 on PostgreSQL"
+    print(f"completions per second           {rate:7.0f}  ({target})")
     print(f"bytes per open case              {open_bytes:7.0f}  (target ≤ 16384)")
     print(f"bytes per closed case            {closed:7.0f}")
     print(f"step after 0 loops (median)      {cost_0 * 1000:7.2f} ms")

@@ -634,6 +634,15 @@ class Engine:
         if workflow.is_completed():
             instance.status = "completed"
             instance.ended_at = now
+        try:
+            # The version check comes first: a concurrent writer of this instance fails here,
+            # before it writes any inbox row derived from its stale copy.
+            self.session.flush()
+        except StaleDataError as exc:
+            raise TaskConflict(
+                "Otra persona cambió este caso al mismo tiempo. "
+                "Recargue la página e intente de nuevo."
+            ) from exc
         with self.session.no_autoflush:
             self._sync_inbox(run)
             for request in requests:
@@ -641,13 +650,7 @@ class Engine:
                 self._enqueue(run, key, request["task_id"], request["operation"], request["params"])
             self.session.add_all(run.events)
             run.events.clear()
-        try:
-            self.session.flush()  # one round of writes; the version check fails a concurrent writer
-        except StaleDataError as exc:
-            raise TaskConflict(
-                "Otra persona cambió este caso al mismo tiempo. "
-                "Recargue la página e intente de nuevo."
-            ) from exc
+        self.session.flush()
 
     def _enqueue(
         self, run: _Run, key: str, task_id: str | None, operation: str, params: dict[str, Any]

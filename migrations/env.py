@@ -22,6 +22,8 @@ else:
     from flask import current_app  # only under ``flask db``
 
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    connectable = engine_from_config({"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool)
+    connectable = engine_from_config(
+        {"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
     with connectable.connect() as conn:
         _run(conn)
