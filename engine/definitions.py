@@ -5,6 +5,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -56,6 +57,7 @@ class Bundle:
         task = SimpleNamespace(data=data, workflow=SimpleNamespace(script_engine=engine))
         return DMNEngine(self.decisions[decision_id].decisionTables[0]).result(task)
 
+    @cached_property
     def user_tasks(self) -> list[tuple[str, str]]:
         """(bpmn id, name) of every user task, subprocesses included, sorted by name."""
         names = {}
@@ -155,11 +157,18 @@ def forget_parsed() -> None:
     _cache.clear()
 
 
-def latest(session: Session) -> Deployment:
-    deployment = session.scalars(select(Deployment).order_by(Deployment.version.desc())).first()
-    if deployment is None:
+def latest_id(session: Session) -> int:
+    """The id of the newest deployed version (without loading its files)."""
+    deployment_id = session.scalar(
+        select(Deployment.id).order_by(Deployment.version.desc()).limit(1)
+    )
+    if deployment_id is None:
         raise NotFound("No hay ninguna definición desplegada.")
-    return deployment
+    return deployment_id
+
+
+def latest_bundle(session: Session) -> Bundle:
+    return bundle_for(session, latest_id(session))
 
 
 def deploy(

@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from engine.models import HumanTask, User
 
+COUNT_LIMIT = 1000  # beyond this the inbox says "más de …" instead of counting every row
+
 
 @dataclass
 class Page:
@@ -15,6 +17,7 @@ class Page:
     total: int
     page: int
     per_page: int
+    capped: bool = False  # more tasks than counted
 
     @property
     def pages(self) -> int:
@@ -51,11 +54,15 @@ def list_tasks(
         query = query.where((HumanTask.due_at >= now) | HumanTask.due_at.is_(None))
     if due_before is not None:
         query = query.where(HumanTask.due_at <= due_before)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = max(1, page)
+    # Counting a large group's whole backlog costs more than the page itself: count far
+    # enough to cover this page and a few after it, and say "more than" beyond that.
+    limit = max(COUNT_LIMIT, (page + 5) * per_page)
+    counted = select(func.count()).select_from(query.limit(limit + 1).subquery())
+    total = session.scalar(counted) or 0
     items = session.scalars(
         query.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.created_at)
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return Page(list(items), total, page, per_page)
+    return Page(list(items), min(total, limit), page, per_page, capped=total > limit)

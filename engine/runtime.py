@@ -133,15 +133,14 @@ class Engine:
         actor_id: int | None = None,
         case: Case | None = None,
     ) -> ProcessInstance:
-        deployment = definitions.latest(self.session)
-        bundle = definitions.bundle_for(self.session, deployment.id)
+        bundle = definitions.latest_bundle(self.session)
         if process_id not in bundle.specs:
             raise NotFound(f"El proceso «{process_id}» no está desplegado.")
         now = self.clock.now()
         workflow = BpmnWorkflow(bundle.specs[process_id], bundle.subprocess_specs[process_id])
         workflow.task_tree.data.update(data)
         instance = ProcessInstance(
-            deployment_id=deployment.id,
+            deployment_id=bundle.deployment_id,
             process_id=process_id,
             business_key=business_key,
             case_id=case.id if case else None,
@@ -161,7 +160,7 @@ class Engine:
 
     def file_case(self, citizen: User, filing: dict[str, Any], trail: list[dict[str, Any]]) -> Case:
         """5.2.5: file a request; assigns the radicado, computes the deadlines, starts the case."""
-        bundle = definitions.bundle_for(self.session, definitions.latest(self.session).id)
+        bundle = definitions.latest_bundle(self.session)
         form = bundle.forms["radicar.json"]
         filing = forms.validate(form, filing)
         now = self.clock.now()
@@ -489,7 +488,7 @@ class Engine:
 
         The cycle is the one of the diagram's timer start event; one instance per period,
         keyed by the period's start, so a second sweep starts nothing."""
-        bundle = definitions.bundle_for(self.session, definitions.latest(self.session).id)
+        bundle = definitions.latest_bundle(self.session)
         now = self.clock.now()
         started = []
         for process_id, expression in bundle.start_cycles.items():

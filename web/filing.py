@@ -6,23 +6,17 @@ from flask import g
 from sqlalchemy import select
 
 from engine import definitions
-from engine.models import Deployment, HumanTask, ProcessInstance
+from engine.models import HumanTask, ProcessInstance
 from web.extensions import db
 
 FILING_FORM = "radicar.json"
 
 
 def latest_bundle() -> definitions.Bundle:
-    """The parsed newest version, its id read once per request (not the stored files)."""
-    deployment_id = g.get("latest_deployment_id")
-    if deployment_id is None:
-        deployment_id = db.session.scalar(
-            select(Deployment.id).order_by(Deployment.version.desc()).limit(1)
-        )
-        if deployment_id is None:
-            definitions.latest(db.session)  # raises the engine's NotFound
-        g.latest_deployment_id = deployment_id
-    return definitions.bundle_for(db.session, deployment_id)
+    """The parsed newest version, looked up once per request."""
+    if "latest_bundle" not in g:
+        g.latest_bundle = definitions.latest_bundle(db.session)
+    return g.latest_bundle
 
 
 def filing_schema() -> dict[str, Any]:
@@ -43,14 +37,6 @@ def task_schema(task: HumanTask) -> dict[str, Any]:
     return definitions.bundle_for(db.session, deployment_id).forms[task.form]
 
 
-# Deployment bundles are immutable: their task names are listed once per bundle object.
-_task_names: dict[int, tuple[definitions.Bundle, list[tuple[str, str]]]] = {}
-
-
 def user_task_names() -> list[tuple[str, str]]:
     """(bpmn id, name) of every user task of the newest version: the inbox's task filter."""
-    bundle = latest_bundle()
-    cached = _task_names.get(id(bundle))
-    if cached is None or cached[0] is not bundle:
-        cached = _task_names[id(bundle)] = (bundle, bundle.user_tasks())
-    return cached[1]
+    return latest_bundle().user_tasks

@@ -53,8 +53,8 @@ class HumanTask(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     __table_args__ = (
-        Index("ix_human_tasks_group_inbox", "candidate_group", "state", "due_at"),
-        Index("ix_human_tasks_assignee_inbox", "assignee_id", "state", "due_at"),
+        Index("ix_human_tasks_group_inbox", "candidate_group", "state", "due_at", "created_at"),
+        Index("ix_human_tasks_assignee_inbox", "assignee_id", "state", "due_at", "created_at"),
     )
 
 

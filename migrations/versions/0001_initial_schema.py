@@ -276,11 +276,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("human_tasks", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_human_tasks_assignee_inbox", ["assignee_id", "state", "due_at"], unique=False
+            "ix_human_tasks_assignee_inbox",
+            ["assignee_id", "state", "due_at", "created_at"],
+            unique=False,
         )
         batch_op.create_index(batch_op.f("ix_human_tasks_case_id"), ["case_id"], unique=False)
         batch_op.create_index(
-            "ix_human_tasks_group_inbox", ["candidate_group", "state", "due_at"], unique=False
+            "ix_human_tasks_group_inbox",
+            ["candidate_group", "state", "due_at", "created_at"],
+            unique=False,
         )
         batch_op.create_index(
             batch_op.f("ix_human_tasks_instance_id"), ["instance_id"], unique=False
