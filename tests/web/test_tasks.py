@@ -200,3 +200,41 @@ def test_inbox_is_paginated(app: Flask, client: FlaskClient, world) -> None:
     assert "Página 1 de 2" in first and "Siguiente" in first
     second = client.get("/bandeja/?vista=group&pagina=2").get_data(as_text=True)
     assert "Página 2 de 2" in second
+
+
+def test_the_asesor_extends_the_legal_term_once_from_the_case_page(
+    client: FlaskClient, world
+) -> None:
+    _, radicado = _setup(world)
+    before = world.case(radicado).legal_due
+    log_in_staff(client, "asesor")
+    page = client.get(f"/bandeja/casos/{radicado}").get_data(as_text=True)
+    assert "Prórroga del término" in page
+    too_long = client.post(
+        f"/bandeja/casos/{radicado}/prorroga", data={"dias": "16", "motivos": "Concepto jurídico."}
+    )
+    assert too_long.status_code == 409
+    assert "no puede superar el término inicial" in too_long.get_data(as_text=True)
+    assert world.case(radicado).legal_due == before
+    granted = client.post(
+        f"/bandeja/casos/{radicado}/prorroga", data={"dias": "10", "motivos": "Concepto jurídico."}
+    )
+    assert granted.status_code == 302
+    case = world.case(radicado)
+    assert case.legal_due > before and case.extension_reasons == "Concepto jurídico."
+    assert "Prórroga del término" not in client.get(f"/bandeja/casos/{radicado}").get_data(
+        as_text=True
+    )
+    again = client.post(
+        f"/bandeja/casos/{radicado}/prorroga", data={"dias": "1", "motivos": "Otra vez."}
+    )
+    assert again.status_code == 409
+
+
+def test_an_area_officer_cannot_extend_a_term(client: FlaskClient, world) -> None:
+    _, radicado = _setup(world)
+    log_in_staff(client, "funcionario.fondos")
+    response = client.post(
+        f"/bandeja/casos/{radicado}/prorroga", data={"dias": "5", "motivos": "Motivo."}
+    )
+    assert response.status_code in (403, 404)

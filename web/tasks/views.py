@@ -235,11 +235,32 @@ def case_page(radicado: str) -> str:
     schema = filing_schema()
     return render_template(
         "tasks/case.html",
+        may_extend=case.answered_at is None
+        and case.extended_at is None
+        and bool(g.user.group_codes & {"asesor", "coordinador", "administrador"}),
         case_file=load_case_file(case),
         services=choice_titles(schema, "servicio"),
         types=choice_titles(schema, "tipo"),
         status_label=status_label,
     )
+
+
+@bp.post("/casos/<radicado>/prorroga")
+@staff_required
+def extend_deadline(radicado: str) -> Response:
+    """Prórroga: the Asesor extends the legal term once, with reasons (the engine decides)."""
+    case = db.session.scalars(select(Case).where(Case.radicado == radicado)).first()
+    if case is None or not staff_may_see_case(g.user, case.id):
+        abort(404)
+    try:
+        days = int(request.form.get("dias", ""))
+    except ValueError:
+        flash(_("Indique cuántos días hábiles amplía el término."), "error")
+        return redirect(url_for("tasks.case_page", radicado=radicado))
+    g.engine.extend_deadline(case.id, g.user, days, request.form.get("motivos", ""))
+    commit()
+    flash(_("Término prorrogado; se informó al ciudadano."), "success")
+    return redirect(url_for("tasks.case_page", radicado=radicado))
 
 
 @bp.errorhandler(NotFound)
