@@ -25,7 +25,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundExcepti
 from SpiffWorkflow.task import Task, TaskState
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import cases, definitions, forms, schedules
@@ -221,8 +221,9 @@ class Engine:
 
     # --- human tasks --------------------------------------------------------------------
 
-    def _open_task(self, task_id: str) -> HumanTask:
-        task = self.session.get(HumanTask, task_id)
+    def _open_task(self, task_id: str, with_instance: bool = False) -> HumanTask:
+        options = [joinedload(HumanTask.instance)] if with_instance else []
+        task = self.session.get(HumanTask, task_id, options=options)
         if task is None:
             raise NotFound("La tarea no existe.")
         if task.state != "open":
@@ -282,7 +283,7 @@ class Engine:
         return TaskView(task, run.bundle.forms[task.form], data, run.case)
 
     def complete_task(self, task_id: str, user: User, data: dict[str, Any]) -> None:
-        task = self._open_task(task_id)
+        task = self._open_task(task_id, with_instance=True)  # task, instance, case: one query
         self._require_member(task, user)
         if task.assignee_id not in (None, user.id):
             raise NotAllowed("Esta tarea la tiene otra persona; pida que la libere o la reasignen.")
@@ -576,8 +577,7 @@ class Engine:
     def _load(self, instance: ProcessInstance, actor_id: int | None = None) -> _Run:
         bundle = definitions.bundle_for(self.session, instance.deployment_id)
         workflow = bundle.load(instance.state)
-        case = self.session.get(Case, instance.case_id) if instance.case_id else None
-        return self._attach(instance, bundle, workflow, case, actor_id)
+        return self._attach(instance, bundle, workflow, instance.case, actor_id)
 
     def _load_for_update(self, instance_id: int, actor_id: int | None = None) -> _Run:
         instance = self.session.get(ProcessInstance, instance_id)

@@ -1,12 +1,15 @@
 """Running processes: instance state, the inbox, the event log, the outbox and incidents."""
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.models.base import Base, BigId
+
+if TYPE_CHECKING:
+    from engine.models.cases import Case
 
 
 class ProcessInstance(Base):
@@ -27,6 +30,9 @@ class ProcessInstance(Base):
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+
+    # Whoever loads an instance works on its case too: one query for both.
+    case: Mapped["Case | None"] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -51,6 +57,7 @@ class HumanTask(Base):
     due_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    instance: Mapped[ProcessInstance] = relationship(lazy="raise")  # loaded when asked for
 
     __table_args__ = (
         Index("ix_human_tasks_group_inbox", "candidate_group", "state", "due_at", "created_at"),
