@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
 from werkzeug.wrappers import Response
@@ -263,25 +264,20 @@ def extend_deadline(radicado: str) -> Response:
     return redirect(url_for("tasks.case_page", radicado=radicado))
 
 
-@bp.errorhandler(NotFound)
-def _not_found(error: NotFound) -> tuple[str, int]:
-    db.session.rollback()
-    return render_template("error.html", title=_("No encontrado"), message=str(error)), 404
+# Engine refusals become a page in Spanish with the engine's own message; nothing is kept.
+_ENGINE_ERRORS = {
+    NotFound: (_l("No encontrado"), 404),
+    NotAllowed: (_l("Acceso no permitido"), 403),
+    TaskConflict: (_l("La tarea cambió"), 409),
+    EngineError: (_l("No fue posible"), 409),
+}
 
 
-@bp.errorhandler(NotAllowed)
-def _not_allowed(error: NotAllowed) -> tuple[str, int]:
-    db.session.rollback()
-    return render_template("error.html", title=_("Acceso no permitido"), message=str(error)), 403
-
-
-@bp.errorhandler(TaskConflict)
-def _conflict(error: TaskConflict) -> tuple[str, int]:
-    db.session.rollback()
-    return render_template("error.html", title=_("La tarea cambió"), message=str(error)), 409
-
-
-@bp.errorhandler(EngineError)
 def _engine_error(error: EngineError) -> tuple[str, int]:
     db.session.rollback()
-    return render_template("error.html", title=_("No fue posible"), message=str(error)), 409
+    title, status = next(v for k, v in _ENGINE_ERRORS.items() if isinstance(error, k))
+    return render_template("error.html", title=str(title), message=str(error)), status
+
+
+for _error in _ENGINE_ERRORS:
+    bp.register_error_handler(_error, _engine_error)
