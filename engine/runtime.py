@@ -49,6 +49,7 @@ from engine.specs import OUTBOX_KEY, AsyncServiceTask, release_clock, use_clock
 SUPERVISORS = frozenset({"administrador", "coordinador"})
 CASE_PROCESS = "caso_pqrs"
 FILING_TASK = "ut_5_2_5"
+CITIZEN_GROUP = "usuario"
 
 
 @dataclass
@@ -133,6 +134,19 @@ class Engine:
         actor_id: int | None = None,
         case: Case | None = None,
     ) -> ProcessInstance:
+        run = self._begin(process_id, data, business_key, actor_id, case)
+        self._save(run)
+        return run.instance
+
+    def _begin(
+        self,
+        process_id: str,
+        data: dict[str, Any],
+        business_key: str,
+        actor_id: int | None,
+        case: Case | None,
+    ) -> _Run:
+        """A new instance of the newest version, run to its first wait state (not saved yet)."""
         bundle = definitions.latest_bundle(self.session)
         if process_id not in bundle.specs:
             raise NotFound(f"El proceso «{process_id}» no está desplegado.")
@@ -155,8 +169,7 @@ class Engine:
         self._log(run, "started", label=business_key)
         with self._clocked():
             self._advance(run)
-        self._save(run)
-        return instance
+        return run
 
     def file_case(self, citizen: User, filing: dict[str, Any], trail: list[dict[str, Any]]) -> Case:
         """5.2.5: file a request; assigns the radicado, computes the deadlines, starts the case."""
@@ -198,26 +211,39 @@ class Engine:
             "registrado": not any(step.get("actividad") == "5.2.2" for step in trail),
             "porcentaje_revision": self.settings.review_share,
         }
-        instance = self.start(CASE_PROCESS, data, case.radicado, citizen.id, case)
-        # The citizen's own lane: the portal steps 5.2.1-5.2.4 as they happened, then 5.2.5.
+        run = self._begin(CASE_PROCESS, data, case.radicado, citizen.id, case)
+        # The citizen's own lane, done in this same transaction: the portal steps 5.2.1-5.2.4
+        # as they happened (who and when), then 5.2.5 with the filing itself.
         steps = {f"ut_{step['actividad'].replace('.', '_')}": step for step in trail}
-        while True:
-            task = self.session.scalars(
-                select(HumanTask).where(
-                    HumanTask.instance_id == instance.id,
-                    HumanTask.state == "open",
-                    HumanTask.candidate_group == "usuario",
-                )
-            ).first()
-            if task is None:
-                break
-            if task.bpmn_id == FILING_TASK:
-                self.complete_task(task.id, citizen, filing)
-            else:
-                step = steps.get(task.bpmn_id, {"en": now.isoformat()})
-                self.complete_task(task.id, citizen, {"en": step["en"]})
+        with self._clocked():
+            while task := next(
+                iter(run.workflow.get_tasks(state=TaskState.READY, lane="Usuario")), None
+            ):
+                if task.task_spec.bpmn_id == FILING_TASK:
+                    submitted = filing
+                else:
+                    step = steps.get(task.task_spec.bpmn_id, {"en": now.isoformat()})
+                    submitted = {"en": step["en"]}
+                form = run.bundle.forms[_properties(task)["formJsonSchemaFilename"]]
+                task.set_data(**forms.validate(form, submitted))
+                task.run()
+                self._log(run, "task_completed", task, data=submitted)
+                self._on_completed(run, task)
+                self._advance(run)
+        self._save(run)
         case.status = "en_tramite"
         return case
+
+    def _citizen_task(self, run: _Run) -> Task | None:
+        """The ready task of the citizen's own group (``usuario``), if any."""
+        for task in run.workflow.get_tasks(state=TaskState.READY, manual=True):
+            if self._candidate_group(run, task) == CITIZEN_GROUP:
+                return task
+        return None
+
+    @staticmethod
+    def _candidate_group(run: _Run, task: Task) -> str:
+        return run.workflow.script_engine.evaluate(task, _properties(task)["candidateGroup"])
 
     # --- human tasks --------------------------------------------------------------------
 
@@ -232,7 +258,7 @@ class Engine:
 
     def _require_member(self, task: HumanTask, user: User) -> None:
         if task.candidate_group not in user.group_codes and not (
-            task.candidate_group == "usuario" and task.assignee_id == user.id
+            task.candidate_group == CITIZEN_GROUP and task.assignee_id == user.id
         ):
             raise NotAllowed("Esta tarea no corresponde a sus grupos.")
 
@@ -706,7 +732,7 @@ class Engine:
             if task_id in known:
                 continue
             props = _properties(task)
-            group = run.workflow.script_engine.evaluate(task, props["candidateGroup"])
+            group = self._candidate_group(run, task)
             self.session.add(
                 HumanTask(
                     id=task_id,
@@ -717,7 +743,7 @@ class Engine:
                     lane=task.task_spec.lane,
                     form=props["formJsonSchemaFilename"],
                     candidate_group=group,
-                    assignee_id=run.actor_id if group == "usuario" else None,
+                    assignee_id=run.actor_id if group == CITIZEN_GROUP else None,
                     state="open",
                     request_type=case.request_type if case else None,
                     business_key=instance.business_key,
