@@ -2,8 +2,10 @@
 
 Citizen registers and files → Asesor reviews, analyses, escalates → Fondos answers →
 Asesor drafts from a protocol template → Calidad rejects → Asesor corrects → Calidad approves
-and classifies → the citizen reads the answer. Service tasks get their results through
-the engine's `complete_service`, as the workers would.
+and classifies → the citizen reads the answer. The service tasks run on the real workers'
+stack (tests/stack.py): the app hands each request's outbox rows to Celery on a real Redis,
+a real worker process looks the citizen up in the legacy demo dataset and sends the e-mails
+to a real SMTP server on loopback, and beat sweeps the outbox.
 """
 
 import threading
@@ -14,12 +16,18 @@ from typing import Any
 import pytest
 from flask import Flask
 from playwright import sync_api
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from tests.web.conftest import PASSWORD, PDF, World, app_config, settle_outbox
+from engine.models import OutboxMessage
+from tests.stack import Stack, redis_url, shared_clock, stack  # noqa: F401
+from tests.web.conftest import PASSWORD, PDF, World, app_config
+from tests.workers.harness import wait_for
 from web import create_app
-from web.demo import init_db
+from web.demo import GROUPS, init_db
 from web.extensions import db
+from workers.legacy import SYSTEMS, DemoAdapter
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -36,10 +44,25 @@ ARGS = [
 ]
 
 
+# What the test process reads of the workers' settings (see the workers' `desk` fixture).
+WORKER_ENV = ("REDIS_URL", "CLOCK_FILE", "BEAT_INTERVAL", "OUTBOX_REDISPATCH_AFTER")
+# A citizen of the workers' legacy demo dataset (workers/legacy/demo_data): on record in
+# C&CTEX, COBOL and FOX PRO under another name than the one she registers with.
+DOCUMENT = "1098765432"
+
+
 @pytest.fixture
-def live_app(database_url: str, session_factory, clock) -> Iterator[tuple[Flask, str]]:
-    app = create_app(app_config(database_url, clock))
+def live_app(
+    stack: Stack,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[tuple[Flask, str]]:
+    """The app with WORKERS on, served on loopback; the worker and beat running."""
+    for name in WORKER_ENV:
+        monkeypatch.setenv(name, stack.env[name])
+    app = create_app(app_config(stack.env["DATABASE_URL"], stack.clock, WORKERS=True))
     init_db(app)
+    stack.worker.start()
+    stack.beat.start()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -110,15 +133,34 @@ class Actor:
         self.page.get_by_text("Tarea completada").wait_for()
 
 
-def _settle(app: Flask) -> None:
-    with app.app_context():
-        eng = World(app).engine()
-        settle_outbox(eng)
-        db.session.commit()
+def _settle(app: Flask, timeout: float = 60.0) -> None:
+    """Wait until the workers have run every outbox row: none pending, none failed."""
+
+    def settled() -> bool:
+        with app.app_context(), Session(db.engine) as session:
+            rows = session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.status.in_(("pending", "failed")))
+                .order_by(OutboxMessage.id)
+            ).all()
+        failed = [
+            (row.id, row.operation, row.params.get("plantilla"), row.last_error)
+            for row in rows
+            if row.status == "failed"
+        ]
+        assert not failed, f"outbox rows failed: {failed}"
+        return not rows
+
+    wait_for(settled, timeout, "the workers to settle the outbox", interval=0.1)
 
 
-def test_a_case_from_registration_to_the_citizens_answer(live_app, browser, world) -> None:
+def test_a_case_from_registration_to_the_citizens_answer(
+    live_app,
+    browser,
+    stack: Stack,  # noqa: F811
+) -> None:
     app, base = live_app
+    world = World(app)
     world.staff("asesor", "asesor")
     world.staff("funcionario.fondos", "area_fondos")
     world.staff("calidad", "agente_calidad")
@@ -131,7 +173,7 @@ def test_a_case_from_registration_to_the_citizens_answer(live_app, browser, worl
     citizen.page.get_by_role("link", name="No estoy registrado: crear cuenta").click()
     page = citizen.page
     page.get_by_label("Tipo de documento").select_option("CC")
-    page.get_by_label("Número de documento").fill("1098765432")
+    page.get_by_label("Número de documento").fill(DOCUMENT)
     page.get_by_label("Nombres y apellidos").fill("Sofía Ramírez")
     page.get_by_label("Correo electrónico").fill("sofia@example.com")
     page.get_by_label("Teléfono").fill("3015556677")
@@ -180,6 +222,17 @@ def test_a_case_from_registration_to_the_citizens_answer(live_app, browser, worl
         radicado, "5.2.8 Decidir el escalamiento con la información de los aplicativos"
     )
     asesor.page.get_by_text("Consulta en los aplicativos").wait_for()
+    # What the worker read from the demo dataset for her document, in every system.
+    legacy = asesor.page.locator('section[aria-labelledby="legado-titulo"]').inner_text()
+    adapter = DemoAdapter()
+    records = {code: adapter.lookup(code, DOCUMENT) for code in SYSTEMS}
+    for code, record in records.items():
+        assert record is not None, f"{DOCUMENT} is not in the {code} demo data"
+        assert record["nombre"] in legacy, code
+    assert records["cctex"]["creditos"][0]["numero_credito"] in legacy
+    assert records["cobol"]["creditos_historicos"][0]["numero"] in legacy
+    assert records["foxpro"]["fondos"][0]["fondo"] in legacy
+    assert "Sofía Ramírez" not in legacy  # the registration's name is not the source
     asesor.axe("tarea 5.2.8")
     asesor.shot("consulta-legado")
     asesor.page.get_by_role("group", name="¿Se debe escalar?").get_by_label("Sí").check()
@@ -276,3 +329,22 @@ def test_a_case_from_registration_to_the_citizens_answer(live_app, browser, worl
         citizen.page.get_by_role("link", name="Descargar la respuesta (.txt)").click()
     text = Path(download.value.path()).read_text(encoding="utf-8")
     assert "ya lo aplicó a su matrícula" in text
+
+    # Every e-mail of the case reached the SMTP server exactly once, from the worker.
+    _settle(app)
+    sofia = "sofia@example.com"
+    area = GROUPS["area_fondos"][0]
+    received = sorted((str(m["Subject"]), str(m["X-Envelope-To"])) for m in stack.smtp.messages)
+    assert received == sorted(
+        [
+            (f"Radicamos su reclamo {radicado}", sofia),  # acuse
+            (f"Su caso {radicado} fue escalado", sofia),  # escalamiento
+            (f"Nuevo caso asignado a {area}: {radicado}", "funcionario.fondos@icetex.example"),
+            (f"Respuesta a su reclamo {radicado}", sofia),  # respuesta_final
+        ]
+    )
+    (final,) = stack.smtp.with_subject(f"Respuesta a su reclamo {radicado}")
+    assert final["To"] == sofia
+    body = final.get_body(preferencelist=("plain",)).get_content()
+    assert "Estimado(a) Sofía Ramírez" in body and radicado in body
+    assert "ya lo aplicó a su matrícula" in body  # the answer itself, not a pointer to the portal

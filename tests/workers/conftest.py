@@ -1,115 +1,26 @@
-"""Worker fixtures: a real Redis, a real SMTP server on loopback, real Celery processes, the
-test database shared with them, and one clock (a file) that the test moves and they read."""
+"""Worker fixtures: the workers' stack (tests/stack.py: a real Redis, a real SMTP server on
+loopback, real Celery processes, the test database shared with them, and one clock (a file)
+that the test moves and they read), and the web side that files and moves cases on it."""
 
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import pytest
-import redis
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="av-instance-"))
 
-from engine.clock import FileClock, ManualClock
 from engine.models import HumanTask, OutboxMessage, User
 from engine.runtime import Engine
-from tests.workers.harness import CeleryProcess, SmtpServer
-from workers.embedded_redis import EmbeddedRedis
-from workers.settings import RedisLocation
+from tests.stack import Stack, redis_url, shared_clock, stack  # noqa: F401
 
 T = TypeVar("T")
-TEST_REDIS_DB = 13  # a dedicated database on the machine's server
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """REDIS_URL's server (database 13), else an embedded Redis for the session."""
-    configured = os.environ.get("REDIS_URL")
-    if configured:
-        location = RedisLocation(configured)
-        if location.socket_path:
-            yield f"redis+unix://{location.socket_path}?db={TEST_REDIS_DB}"
-        else:
-            base = configured.split("?")[0].rstrip("/")
-            if base.count("/") > 2:  # redis://host:port/N
-                base = base.rsplit("/", 1)[0]
-            yield f"{base}/{TEST_REDIS_DB}"
-        return
-    with EmbeddedRedis(tmp_path_factory.mktemp("redis")) as server:
-        yield server.location.url
-
-
-def _flush(url: str) -> None:
-    client = redis.Redis.from_url(RedisLocation(url).for_redis_py)
-    client.flushdb()
-    client.close()
-
-
-@pytest.fixture
-def shared_clock(tmp_path: Path, clock: ManualClock) -> FileClock:
-    shared = FileClock(tmp_path / "clock")
-    shared.set(clock.now())
-    return shared
-
-
-class Stack:
-    """Everything one test runs against, and the environment its worker processes get."""
-
-    def __init__(
-        self, tmp: Path, database_url: str, redis_url: str, smtp: SmtpServer, clock: FileClock
-    ) -> None:
-        self.tmp = tmp
-        self.smtp = smtp
-        self.clock = clock
-        self.redis_url = redis_url
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(smtp.port),
-            "SMTP_TLS": "none",
-            "SMTP_TIMEOUT": "5",
-            "MAIL_FROM": "Atención Virtual <atencion.virtual@icetex.test>",
-            "CLOCK_FILE": str(clock.path),
-            "INSTANCE_PATH": str(tmp / "instance"),
-            "SECRET_KEY": "test-secret",
-            "JOB_MAX_ATTEMPTS": "3",
-            "JOB_BACKOFF_BASE": "0.05",
-            "JOB_BACKOFF_CAP": "0.5",
-            "CELERY_VISIBILITY_TIMEOUT": "4",
-            "CELERY_RESTORE_INTERVAL": "1",
-            "OUTBOX_REDISPATCH_AFTER": "8",
-            "MAIL_SEND_LEASE": "2",
-            "BEAT_INTERVAL": "0.5",
-            "LEGACY_ADAPTER": "demo",
-        }
-        self.worker = CeleryProcess("worker", self.env, tmp)
-        self.beat = CeleryProcess("beat", self.env, tmp)
-
-
-@pytest.fixture
-def stack(
-    tmp_path: Path,
-    database_url: str,
-    session_factory: sessionmaker[Session],
-    redis_url: str,
-    shared_clock: FileClock,
-) -> Iterator[Stack]:
-    _flush(redis_url)
-    smtp = SmtpServer().start()
-    stack = Stack(tmp_path, database_url, redis_url, smtp, shared_clock)
-    yield stack
-    stack.beat.stop()
-    stack.worker.stop()
-    smtp.stop()
 
 
 class Desk:
@@ -185,7 +96,7 @@ class Desk:
 
 
 @pytest.fixture
-def desk(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
+def desk(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:  # noqa: F811
     for name in ("REDIS_URL", "CLOCK_FILE", "BEAT_INTERVAL", "OUTBOX_REDISPATCH_AFTER"):
         monkeypatch.setenv(name, stack.env[name])
     from web import create_app

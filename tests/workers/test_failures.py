@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from engine.models import Incident
-from tests.workers.conftest import _flush
+from tests.stack import _flush
 from tests.workers.harness import wait_for
 from workers.embedded_redis import EmbeddedRedis
 
