@@ -34,7 +34,8 @@ CASE = {
 }  # fmt: skip
 CONTEXT = {
     "caso": CASE, "destinatario": "María", "saludo": "Equipo Fondos", "responsable": "Fondos",
-    "datos": {"informe": "Texto del informe", "periodo": "2026-03"},
+    "datos": {"informe": "Texto del informe", "periodo": "2026-03",
+              "respuesta": "El cobro fue reversado."},
 }  # fmt: skip
 
 
