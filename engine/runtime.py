@@ -326,6 +326,7 @@ class Engine:
         task.assignee_id = user.id
         task.completed_by_id = user.id
         task.completed_at = now
+        task.state = "completed"
         with self._clocked():
             spiff_task.set_data(**clean)
             spiff_task.run()
