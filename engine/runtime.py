@@ -5,28 +5,15 @@ the instance, its inbox rows, its events and its outbox rows in the caller's tra
 caller commits). A concurrent writer of the same instance fails with ``TaskConflict``.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
-from uuid import UUID
 
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    TimeDateEventDefinition,
-    TimerEventDefinition,
-)
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
-from SpiffWorkflow.task import Task, TaskState
+from SpiffWorkflow.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import cases, definitions, forms, schedules
 from engine.clock import BOGOTA, Clock
@@ -42,14 +29,12 @@ from engine.models import (
     ProcessInstance,
     User,
 )
-from engine.pruning import prune
-from engine.sandbox import RestrictedEnvironment, en_muestra
-from engine.specs import OUTBOX_KEY, AsyncServiceTask, release_clock, use_clock
+from engine.run import CITIZEN_GROUP, Run, clocked, new_event, properties
+from engine.sandbox import RestrictedEnvironment
 
 SUPERVISORS = frozenset({"administrador", "coordinador"})
 CASE_PROCESS = "caso_pqrs"
 FILING_TASK = "ut_5_2_5"
-CITIZEN_GROUP = "usuario"
 
 
 @dataclass
@@ -69,36 +54,6 @@ class TaskView:
     schema: dict[str, Any]
     data: dict[str, Any]
     case: Case | None
-
-
-@dataclass
-class _Run:
-    """An instance loaded for one engine call."""
-
-    instance: ProcessInstance
-    bundle: definitions.Bundle
-    workflow: BpmnWorkflow
-    case: Case | None
-    facts: dict[str, Any]
-    actor_id: int | None = None
-    case_changed: bool = False  # a milestone changed the case: re-read facts, re-arm timers
-    events: list[Event] = field(default_factory=list)
-
-
-def _properties(task: Task) -> dict[str, str]:
-    return getattr(task.task_spec, "extensions", {}).get("properties", {})
-
-
-def _find(workflow: BpmnWorkflow, task_id: str) -> Task | None:
-    """The engine's task by id, or None when it is gone (finished and pruned)."""
-    try:
-        return workflow.get_task_from_id(UUID(task_id))
-    except TaskNotFoundException:
-        return None
-
-
-def _parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value)
 
 
 class Engine:
@@ -135,7 +90,7 @@ class Engine:
         case: Case | None = None,
     ) -> ProcessInstance:
         run = self._begin(process_id, data, business_key, actor_id, case)
-        self._save(run)
+        run.save()
         return run.instance
 
     def _begin(
@@ -145,7 +100,7 @@ class Engine:
         business_key: str,
         actor_id: int | None,
         case: Case | None,
-    ) -> _Run:
+    ) -> Run:
         """A new instance of the newest version, run to its first wait state (not saved yet)."""
         bundle = definitions.latest_bundle(self.session)
         if process_id not in bundle.specs:
@@ -165,10 +120,10 @@ class Engine:
         )
         self.session.add(instance)
         self.session.flush()
-        run = self._attach(instance, bundle, workflow, case, actor_id)
-        self._log(run, "started", label=business_key)
-        with self._clocked():
-            self._advance(run)
+        run = Run.attach(self, instance, bundle, workflow, case, actor_id)
+        run.log("started", label=business_key)
+        with clocked(self.clock):
+            run.advance()
         return run
 
     def file_case(self, citizen: User, filing: dict[str, Any], trail: list[dict[str, Any]]) -> Case:
@@ -215,35 +170,18 @@ class Engine:
         # The citizen's own lane, done in this same transaction: the portal steps 5.2.1-5.2.4
         # as they happened (who and when), then 5.2.5 with the filing itself.
         steps = {f"ut_{step['actividad'].replace('.', '_')}": step for step in trail}
-        with self._clocked():
-            while task := next(
-                iter(run.workflow.get_tasks(state=TaskState.READY, lane="Usuario")), None
-            ):
+        with clocked(self.clock):
+            while task := run.citizen_task():
                 if task.task_spec.bpmn_id == FILING_TASK:
                     submitted = filing
                 else:
                     step = steps.get(task.task_spec.bpmn_id, {"en": now.isoformat()})
                     submitted = {"en": step["en"]}
-                form = run.bundle.forms[_properties(task)["formJsonSchemaFilename"]]
-                task.set_data(**forms.validate(form, submitted))
-                task.run()
-                self._log(run, "task_completed", task, data=submitted)
-                self._on_completed(run, task)
-                self._advance(run)
-        self._save(run)
+                form = run.bundle.forms[properties(task)["formJsonSchemaFilename"]]
+                run.complete(task, forms.validate(form, submitted), logged=submitted)
+        run.save()
         case.status = "en_tramite"
         return case
-
-    def _citizen_task(self, run: _Run) -> Task | None:
-        """The ready task of the citizen's own group (``usuario``), if any."""
-        for task in run.workflow.get_tasks(state=TaskState.READY, manual=True):
-            if self._candidate_group(run, task) == CITIZEN_GROUP:
-                return task
-        return None
-
-    @staticmethod
-    def _candidate_group(run: _Run, task: Task) -> str:
-        return run.workflow.script_engine.evaluate(task, _properties(task)["candidateGroup"])
 
     # --- human tasks --------------------------------------------------------------------
 
@@ -304,7 +242,7 @@ class Engine:
         self._require_member(task, user)
         instance = self.session.get(ProcessInstance, task.instance_id)
         run = self._load(instance)
-        spiff_task = _find(run.workflow, task_id)
+        spiff_task = run.task(task_id)
         data = dict(spiff_task.data) if spiff_task is not None else {}
         return TaskView(task, run.bundle.forms[task.form], data, run.case)
 
@@ -314,7 +252,7 @@ class Engine:
         if task.assignee_id not in (None, user.id):
             raise NotAllowed("Esta tarea la tiene otra persona; pida que la libere o la reasignen.")
         run = self._load_for_update(task.instance_id, user.id)
-        spiff_task = _find(run.workflow, task_id)
+        spiff_task = run.task(task_id)
         if (
             spiff_task is None
             or spiff_task.state != TaskState.READY
@@ -327,13 +265,9 @@ class Engine:
         task.completed_by_id = user.id
         task.completed_at = now
         task.state = "completed"
-        with self._clocked():
-            spiff_task.set_data(**clean)
-            spiff_task.run()
-            self._log(run, "task_completed", spiff_task, data=clean)
-            self._on_completed(run, spiff_task)
-            self._advance(run)
-        self._save(run)
+        with clocked(self.clock):
+            run.complete(spiff_task, clean, logged=clean)
+        run.save()
 
     # --- deadlines ----------------------------------------------------------------------
 
@@ -367,12 +301,11 @@ class Engine:
         case.extension_reasons = reasons.strip()
         case.extended_at = now
         run.case_changed = True
-        self._log(run, "prorroga", label="Prórroga", data={"dias": extra_days, "motivos": reasons})
-        with self._clocked():
-            self._advance(run)
-        self._save(run)
-        self._enqueue(
-            run,
+        run.log("prorroga", label="Prórroga", data={"dias": extra_days, "motivos": reasons})
+        with clocked(self.clock):
+            run.advance()
+        run.save()
+        run.enqueue(
             f"prorroga:{case.id}",
             None,
             "notify",
@@ -394,16 +327,16 @@ class Engine:
         if message.task_id is None:
             return
         run = self._load_for_update(message.instance_id)
-        task = _find(run.workflow, message.task_id)
+        task = run.task(message.task_id)
         if task is None or task.state != TaskState.STARTED:
             return
-        with self._clocked():
+        with clocked(self.clock):
             task.data[task.task_spec.result_variable] = result
             task.complete()
-            self._log(run, "service_completed", task, data=result)
-            self._on_completed(run, task)
-            self._advance(run)
-        self._save(run)
+            run.log("service_completed", task, data=result)
+            run.completed(task)
+            run.advance()
+        run.save()
 
     def fail_service(self, outbox_id: int, error: str) -> Incident:
         """The last attempt failed: record an incident; the rest of the instance runs on."""
@@ -456,7 +389,7 @@ class Engine:
         if incident.outbox_id is None:  # a timer's path: arm it again, the sweep runs it
             instance = self.session.get(ProcessInstance, incident.instance_id)
             run = self._load(instance)
-            instance.next_timer_at = self._next_timer(run.workflow)
+            instance.next_timer_at = run.next_timer()
             self.session.flush()
             return None
         message = self.session.get(OutboxMessage, incident.outbox_id)
@@ -491,10 +424,10 @@ class Engine:
             try:
                 with self.session.begin_nested():
                     run = self._load_for_update(instance_id)
-                    with self._clocked():
+                    with clocked(self.clock):
                         run.workflow.refresh_timers()
-                        self._advance(run)
-                    self._save(run)
+                        run.advance()
+                    run.save()
             except EngineError as exc:
                 self._timer_incident(instance_id, str(exc))
             fired += 1
@@ -573,187 +506,18 @@ class Engine:
     def cancel(self, instance_id: int, user: User) -> None:
         self._set_status(instance_id, user, "cancelled", {"running", "suspended"})
 
-    # --- loading, running, saving ----------------------------------------------------------
+    # --- loading -----------------------------------------------------------------------
 
-    @contextmanager
-    def _clocked(self) -> Iterator[None]:
-        token = use_clock(self.clock)
-        try:
-            yield
-        except SpiffWorkflowException as exc:
-            raise EngineError(f"El proceso no pudo continuar: {exc}") from exc
-        finally:
-            release_clock(token)
+    def _load(self, instance: ProcessInstance, actor_id: int | None = None) -> Run:
+        return Run.load(self, instance, actor_id)
 
-    def _attach(
-        self,
-        instance: ProcessInstance,
-        bundle: definitions.Bundle,
-        workflow: BpmnWorkflow,
-        case: Case | None,
-        actor_id: int | None,
-    ) -> _Run:
-        case_facts = cases.facts(case) if case is not None else {}
-        workflow.script_engine = PythonScriptEngine(
-            environment=RestrictedEnvironment(
-                {"caso": MappingProxyType(case_facts), "en_muestra": en_muestra}
-            )
-        )
-        return _Run(instance, bundle, workflow, case, case_facts, actor_id)
-
-    def _load(self, instance: ProcessInstance, actor_id: int | None = None) -> _Run:
-        bundle = definitions.bundle_for(self.session, instance.deployment_id)
-        workflow = bundle.load(instance.state)
-        return self._attach(instance, bundle, workflow, instance.case, actor_id)
-
-    def _load_for_update(self, instance_id: int, actor_id: int | None = None) -> _Run:
+    def _load_for_update(self, instance_id: int, actor_id: int | None = None) -> Run:
         instance = self.session.get(ProcessInstance, instance_id)
         if instance is None:
             raise NotFound("La instancia no existe.")
         if instance.status != "running":
             raise NotAllowed("La instancia no está activa (suspendida, cancelada o terminada).")
         return self._load(instance, actor_id)
-
-    def _on_completed(self, run: _Run, task: Task) -> None:
-        """Record the milestone a completed task carries (its ``hito`` property)."""
-        if task.state != TaskState.COMPLETED:  # a service task just handed to the outbox
-            return
-        props = _properties(task)
-        hito = props.get("hito")
-        if hito and run.case is not None:
-            cases.Milestone(self.session, self.clock.now(), self.calendar).record(
-                run.case, hito, task.data, props
-            )
-            run.case_changed = True
-            self._log(run, "hito", task, label=hito)
-        elif task.task_spec.bpmn_id and isinstance(
-            getattr(task.task_spec, "event_definition", None), TimeDateEventDefinition
-        ):
-            self._log(run, "timer", task)
-
-    def _advance(self, run: _Run) -> None:
-        """Run to the next wait state; when a milestone moved a deadline, re-arm the timers."""
-        while True:
-            if run.case_changed:
-                self._rearm_timers(run)
-            run.workflow.do_engine_steps(did_complete_task=lambda t: self._on_completed(run, t))
-            if not run.case_changed:
-                return
-
-    def _rearm_timers(self, run: _Run) -> None:
-        """The case record changed: timers reading ``caso`` evaluate their due time again."""
-        run.case_changed = False
-        run.facts.update(cases.facts(run.case))
-        for waiting in run.workflow.event_manager.tasks.values():
-            if isinstance(waiting.task_spec.event_definition, TimeDateEventDefinition):
-                waiting.internal_data.pop("event_value", None)
-        run.workflow.refresh_timers()
-
-    def _save(self, run: _Run) -> None:
-        instance, workflow = run.instance, run.workflow
-        now = self.clock.now()
-        requests = workflow.data.pop(OUTBOX_KEY, [])
-        prune(workflow)
-        instance.state = run.bundle.dump(workflow)
-        instance.updated_at = now
-        instance.next_timer_at = self._next_timer(workflow)
-        if workflow.is_completed():
-            instance.status = "completed"
-            instance.ended_at = now
-        try:
-            # The version check comes first: a concurrent writer of this instance fails here,
-            # before it writes any inbox row derived from its stale copy.
-            self.session.flush()
-        except StaleDataError as exc:
-            raise TaskConflict(
-                "Otra persona cambió este caso al mismo tiempo. "
-                "Recargue la página e intente de nuevo."
-            ) from exc
-        with self.session.no_autoflush:
-            self._sync_inbox(run)
-            for request in requests:
-                key = f"{instance.id}:{request['task_id']}"
-                self._enqueue(run, key, request["task_id"], request["operation"], request["params"])
-            self.session.add_all(run.events)
-            run.events.clear()
-        self.session.flush()
-
-    def _enqueue(
-        self, run: _Run, key: str, task_id: str | None, operation: str, params: dict[str, Any]
-    ) -> None:
-        context = {"instance_id": run.instance.id}
-        if run.case is not None:
-            context.update(case_id=run.case.id, radicado=run.case.radicado)
-        if task_id is not None:
-            task = _find(run.workflow, task_id)
-            context["tarea"] = task.task_spec.bpmn_id
-            context["lane"] = task.task_spec.lane
-        self.session.add(
-            OutboxMessage(
-                key=key,
-                instance_id=run.instance.id,
-                task_id=task_id,
-                operation=operation,
-                params={**params, **context},
-                status="pending",
-                created_at=self.clock.now(),
-            )
-        )
-        self._log(run, "service_requested", label=operation, data={"operacion": operation})
-        self.session.add_all(run.events)
-        run.events.clear()
-
-    @staticmethod
-    def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
-        due = []
-        for waiting in workflow.event_manager.tasks.values():
-            definition = waiting.task_spec.event_definition
-            value = waiting.internal_data.get("event_value")
-            if isinstance(definition, CycleTimerEventDefinition) and isinstance(value, dict):
-                due.append(_parse_time(value["next"]))
-            elif isinstance(value, str):
-                due.append(TimerEventDefinition.get_datetime(value))
-        return min(due) if due else None
-
-    def _sync_inbox(self, run: _Run) -> None:
-        """Rewrite the instance's inbox rows to match its ready user tasks."""
-        instance, case = run.instance, run.case
-        ready = {str(t.id): t for t in run.workflow.get_tasks(state=TaskState.READY, manual=True)}
-        open_rows = self.session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
-        ).all()
-        due = cases.pending_deadline(case) if case is not None else None
-        for row in open_rows:
-            if row.id in ready:
-                row.due_at = due
-            else:
-                row.state = "completed" if row.completed_at is not None else "cancelled"
-        known = {row.id for row in open_rows}
-        for task_id, task in ready.items():
-            if task_id in known:
-                continue
-            props = _properties(task)
-            group = self._candidate_group(run, task)
-            self.session.add(
-                HumanTask(
-                    id=task_id,
-                    instance_id=instance.id,
-                    case_id=case.id if case else None,
-                    bpmn_id=task.task_spec.bpmn_id,
-                    name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-                    lane=task.task_spec.lane,
-                    form=props["formJsonSchemaFilename"],
-                    candidate_group=group,
-                    assignee_id=run.actor_id if group == CITIZEN_GROUP else None,
-                    state="open",
-                    request_type=case.request_type if case else None,
-                    business_key=instance.business_key,
-                    created_at=self.clock.now(),
-                    due_at=due,
-                )
-            )
-
-    # --- event log ---------------------------------------------------------------------
 
     def _event(
         self,
@@ -763,33 +527,7 @@ class Engine:
         label: str | None,
         data: dict[str, Any] | None,
     ) -> Event:
-        return Event(
-            instance_id=instance.id,
-            case_id=instance.case_id,
-            at=self.clock.now(),
-            actor_id=actor_id,
-            kind=kind,
-            label=label,
-            data=data,
-        )
-
-    def _log(
-        self,
-        run: _Run,
-        kind: str,
-        task: Task | None = None,
-        label: str | None = None,
-        data: dict[str, Any] | None = None,
-    ) -> None:
-        event = self._event(
-            run.instance,
-            kind,
-            run.actor_id,
-            label or (task.task_spec.bpmn_name if task else None),
-            data,
-        )
-        event.bpmn_id = task.task_spec.bpmn_id if task else None
-        run.events.append(event)
+        return new_event(instance, self.clock.now(), kind, actor_id, label, data)
 
     def _log_task(
         self, task: HumanTask, actor_id: int, kind: str, data: dict[str, Any] | None = None
@@ -809,4 +547,4 @@ class Engine:
         self.session.flush()
 
 
-__all__ = ["AsyncServiceTask", "Engine", "Settings", "TaskView"]
+__all__ = ["Engine", "Settings", "TaskView"]

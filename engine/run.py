@@ -1,0 +1,305 @@
+"""One instance loaded for one engine call: changed in memory, run to its next wait state, saved.
+
+Saving writes the instance (version-checked first), its inbox rows, its events and its outbox
+rows in the caller's transaction. Milestones (``hito``) a completed task carries are recorded
+on the case as the task completes, and the timers that read the case are re-armed.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.task import Task, TaskState
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import cases
+from engine.clock import Clock
+from engine.definitions import Bundle, bundle_for
+from engine.errors import EngineError, TaskConflict
+from engine.models import Case, Event, HumanTask, OutboxMessage, ProcessInstance
+from engine.pruning import prune
+from engine.sandbox import RestrictedEnvironment, en_muestra
+from engine.specs import OUTBOX_KEY, release_clock, use_clock
+
+if TYPE_CHECKING:
+    from engine.runtime import Engine
+
+CITIZEN_GROUP = "usuario"
+
+
+def properties(task: Task) -> dict[str, str]:
+    """A task's ``spiffworkflow:properties`` (form, candidate group, milestone…)."""
+    return getattr(task.task_spec, "extensions", {}).get("properties", {})
+
+
+@contextmanager
+def clocked(clock: Clock) -> Iterator[None]:
+    """SpiffWorkflow reads the engine's clock, and its errors become the engine's."""
+    token = use_clock(clock)
+    try:
+        yield
+    except SpiffWorkflowException as exc:
+        raise EngineError(f"El proceso no pudo continuar: {exc}") from exc
+    finally:
+        release_clock(token)
+
+
+def new_event(
+    instance: ProcessInstance,
+    at: datetime,
+    kind: str,
+    actor_id: int | None = None,
+    label: str | None = None,
+    data: dict[str, Any] | None = None,
+    bpmn_id: str | None = None,
+) -> Event:
+    return Event(
+        instance_id=instance.id,
+        case_id=instance.case_id,
+        at=at,
+        actor_id=actor_id,
+        kind=kind,
+        bpmn_id=bpmn_id,
+        label=label,
+        data=data,
+    )
+
+
+@dataclass
+class Run:
+    engine: "Engine"
+    instance: ProcessInstance
+    bundle: Bundle
+    workflow: BpmnWorkflow
+    case: Case | None
+    facts: dict[str, Any]  # what scripts see as ``caso`` (read-only view, refreshed in place)
+    actor_id: int | None = None
+    case_changed: bool = False  # a milestone changed the case: re-read facts, re-arm timers
+    events: list[Event] = field(default_factory=list)
+
+    @classmethod
+    def attach(
+        cls,
+        engine: "Engine",
+        instance: ProcessInstance,
+        bundle: Bundle,
+        workflow: BpmnWorkflow,
+        case: Case | None,
+        actor_id: int | None,
+    ) -> "Run":
+        facts = cases.facts(case) if case is not None else {}
+        workflow.script_engine = PythonScriptEngine(
+            environment=RestrictedEnvironment(
+                {"caso": MappingProxyType(facts), "en_muestra": en_muestra}
+            )
+        )
+        return cls(engine, instance, bundle, workflow, case, facts, actor_id)
+
+    @classmethod
+    def load(cls, engine: "Engine", instance: ProcessInstance, actor_id: int | None) -> "Run":
+        bundle = bundle_for(engine.session, instance.deployment_id)
+        workflow = bundle.load(instance.state)
+        return cls.attach(engine, instance, bundle, workflow, instance.case, actor_id)
+
+    # --- reading -------------------------------------------------------------------------
+
+    def task(self, task_id: str) -> Task | None:
+        """The engine's task by id, or None when it is gone (finished and pruned)."""
+        try:
+            return self.workflow.get_task_from_id(UUID(task_id))
+        except TaskNotFoundException:
+            return None
+
+    def candidate_group(self, task: Task) -> str:
+        return self.workflow.script_engine.evaluate(task, properties(task)["candidateGroup"])
+
+    def citizen_task(self) -> Task | None:
+        """The ready task of the citizen's own group, if any."""
+        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+            if self.candidate_group(task) == CITIZEN_GROUP:
+                return task
+        return None
+
+    # --- running -------------------------------------------------------------------------
+
+    def complete(self, task: Task, data: dict[str, Any], logged: dict[str, Any]) -> None:
+        """Complete a ready user task with validated data and run on."""
+        task.set_data(**data)
+        task.run()
+        self.log("task_completed", task, data=logged)
+        self.completed(task)
+        self.advance()
+
+    def completed(self, task: Task) -> None:
+        """Record the milestone a completed task carries (its ``hito`` property)."""
+        if task.state != TaskState.COMPLETED:  # a service task just handed to the outbox
+            return
+        props = properties(task)
+        hito = props.get("hito")
+        if hito and self.case is not None:
+            engine = self.engine
+            milestone = cases.Milestone(engine.session, engine.clock.now(), engine.calendar)
+            milestone.record(self.case, hito, task.data, props)
+            self.case_changed = True
+            self.log("hito", task, label=hito)
+        elif task.task_spec.bpmn_id and isinstance(
+            getattr(task.task_spec, "event_definition", None), TimeDateEventDefinition
+        ):
+            self.log("timer", task)
+
+    def advance(self) -> None:
+        """Run to the next wait state; when a milestone moved a deadline, re-arm the timers."""
+        while True:
+            if self.case_changed:
+                self.rearm_timers()
+            self.workflow.do_engine_steps(did_complete_task=self.completed)
+            if not self.case_changed:
+                return
+
+    def rearm_timers(self) -> None:
+        """The case record changed: timers reading ``caso`` evaluate their due time again."""
+        self.case_changed = False
+        self.facts.update(cases.facts(self.case))
+        for waiting in self.workflow.event_manager.tasks.values():
+            if isinstance(waiting.task_spec.event_definition, TimeDateEventDefinition):
+                waiting.internal_data.pop("event_value", None)
+        self.workflow.refresh_timers()
+
+    # --- saving --------------------------------------------------------------------------
+
+    def save(self) -> None:
+        session, instance, workflow = self.engine.session, self.instance, self.workflow
+        now = self.engine.clock.now()
+        requests = workflow.data.pop(OUTBOX_KEY, [])
+        prune(workflow)
+        instance.state = self.bundle.dump(workflow)
+        instance.updated_at = now
+        instance.next_timer_at = self.next_timer()
+        if workflow.is_completed():
+            instance.status = "completed"
+            instance.ended_at = now
+        try:
+            # The version check comes first: a concurrent writer of this instance fails here,
+            # before it writes any inbox row derived from its stale copy.
+            session.flush()
+        except StaleDataError as exc:
+            raise TaskConflict(
+                "Otra persona cambió este caso al mismo tiempo. "
+                "Recargue la página e intente de nuevo."
+            ) from exc
+        with session.no_autoflush:
+            self._sync_inbox()
+            for request in requests:
+                key = f"{instance.id}:{request['task_id']}"
+                self.enqueue(key, request["task_id"], request["operation"], request["params"])
+            session.add_all(self.events)
+            self.events.clear()
+        session.flush()
+
+    def enqueue(
+        self, key: str, task_id: str | None, operation: str, params: dict[str, Any]
+    ) -> None:
+        """An outbox row for the workers, with the context they need."""
+        context = {"instance_id": self.instance.id}
+        if self.case is not None:
+            context.update(case_id=self.case.id, radicado=self.case.radicado)
+        if task_id is not None:
+            task = self.task(task_id)
+            context["tarea"] = task.task_spec.bpmn_id
+            context["lane"] = task.task_spec.lane
+        self.engine.session.add(
+            OutboxMessage(
+                key=key,
+                instance_id=self.instance.id,
+                task_id=task_id,
+                operation=operation,
+                params={**params, **context},
+                status="pending",
+                created_at=self.engine.clock.now(),
+            )
+        )
+        self.log("service_requested", label=operation, data={"operacion": operation})
+        self.engine.session.add_all(self.events)
+        self.events.clear()
+
+    def next_timer(self) -> datetime | None:
+        due = []
+        for waiting in self.workflow.event_manager.tasks.values():
+            definition = waiting.task_spec.event_definition
+            value = waiting.internal_data.get("event_value")
+            if isinstance(definition, CycleTimerEventDefinition) and isinstance(value, dict):
+                due.append(datetime.fromisoformat(value["next"]))
+            elif isinstance(value, str):
+                due.append(TimerEventDefinition.get_datetime(value))
+        return min(due) if due else None
+
+    def _sync_inbox(self) -> None:
+        """Rewrite the instance's inbox rows to match its ready user tasks."""
+        session, instance, case = self.engine.session, self.instance, self.case
+        ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
+        open_rows = session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
+        ).all()
+        due = cases.pending_deadline(case) if case is not None else None
+        for row in open_rows:
+            if row.id in ready:
+                row.due_at = due
+            else:
+                row.state = "completed" if row.completed_at is not None else "cancelled"
+        known = {row.id for row in open_rows}
+        for task_id, task in ready.items():
+            if task_id in known:
+                continue
+            group = self.candidate_group(task)
+            session.add(
+                HumanTask(
+                    id=task_id,
+                    instance_id=instance.id,
+                    case_id=case.id if case else None,
+                    bpmn_id=task.task_spec.bpmn_id,
+                    name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                    lane=task.task_spec.lane,
+                    form=properties(task)["formJsonSchemaFilename"],
+                    candidate_group=group,
+                    assignee_id=self.actor_id if group == CITIZEN_GROUP else None,
+                    state="open",
+                    request_type=case.request_type if case else None,
+                    business_key=instance.business_key,
+                    created_at=self.engine.clock.now(),
+                    due_at=due,
+                )
+            )
+
+    # --- event log -----------------------------------------------------------------------
+
+    def log(
+        self,
+        kind: str,
+        task: Task | None = None,
+        label: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        self.events.append(
+            new_event(
+                self.instance,
+                self.engine.clock.now(),
+                kind,
+                self.actor_id,
+                label or (task.task_spec.bpmn_name if task else None),
+                data,
+                task.task_spec.bpmn_id if task else None,
+            )
+        )
