@@ -395,7 +395,6 @@ class Engine:
         message = self.session.get(OutboxMessage, incident.outbox_id)
         message.status = "pending"
         message.attempts = 0
-        message.dispatched_at = None
         self.session.flush()
         return message
 

@@ -116,7 +116,3 @@ def may_download(user: User | None, attachment: Attachment) -> bool:
         return attachment.uploaded_by_id == user.id
     case = db.session.get(Case, attachment.case_id)
     return case is not None and may_see_case(user, case)
-
-
-def staff_may_see_task(user: User, task: HumanTask) -> bool:
-    return is_admin(user) or task.candidate_group in user.group_codes

@@ -22,7 +22,7 @@ class RedisLocation:
     """One Redis server, spelled the way each client library wants it.
 
     ``REDIS_URL`` may be ``redis://host:port/db``, ``rediss://…``, or a Unix socket as
-    ``unix:///path``, ``redis+unix:///path`` (Flask-Limiter's spelling) or
+    ``unix:///path``, ``redis+unix:///path`` (the spelling Flask-Limiter, in the web app, needs) or
     ``redis+socket:///path`` (kombu's spelling), optionally with ``?db=N``.
     """
 
@@ -49,11 +49,6 @@ class RedisLocation:
     def for_redis_py(self) -> str:
         path = self.socket_path
         return f"unix://{path}{self._query}" if path else self.url
-
-    @property
-    def for_limiter(self) -> str:
-        path = self.socket_path
-        return f"redis+unix://{path}{self._query}" if path else self.url
 
 
 @dataclass(frozen=True)

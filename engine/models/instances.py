@@ -90,14 +90,11 @@ class OutboxMessage(Base):
     task_id: Mapped[str | None] = mapped_column(String(36))
     operation: Mapped[str] = mapped_column(String(60))
     params: Mapped[dict[str, Any]]
-    status: Mapped[str] = mapped_column(String(20))  # pending | done | failed | skipped
+    status: Mapped[str] = mapped_column(String(20), index=True)  # pending|done|failed|skipped
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
-    dispatched_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
-
-    __table_args__ = (Index("ix_outbox_status_dispatched", "status", "dispatched_at"),)
 
 
 class Incident(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 13:24:39.167093
+Create Date: 2026-11-28 14:38:29.162309
 """
 
 import sqlalchemy as sa
@@ -301,7 +301,6 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("created_at", engine.models.base.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("dispatched_at", engine.models.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("completed_at", engine.models.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -314,9 +313,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outbox_instance_id"), ["instance_id"], unique=False)
-        batch_op.create_index(
-            "ix_outbox_status_dispatched", ["status", "dispatched_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_outbox_status"), ["status"], unique=False)
 
     op.create_table(
         "incidents",
@@ -356,7 +353,7 @@ def downgrade() -> None:
 
     op.drop_table("incidents")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_status_dispatched")
+        batch_op.drop_index(batch_op.f("ix_outbox_status"))
         batch_op.drop_index(batch_op.f("ix_outbox_instance_id"))
 
     op.drop_table("outbox")
