@@ -20,6 +20,8 @@ def _path(task: Task) -> list[Task]:
 
 def _cut(workflow, top: BpmnWorkflow) -> int:  # type: ignore[no-untyped-def]
     open_tasks = [t for t in workflow.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
+    # A failed task is run again from its parent (an administrator's retry): keep that parent.
+    open_tasks += [t.parent for t in workflow.tasks.values() if t.state == TaskState.ERROR]
     if not open_tasks:
         return 0
     common = _path(open_tasks[0])

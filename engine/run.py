@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.task import Task, TaskState
 from sqlalchemy import select
@@ -29,9 +30,10 @@ from engine import cases
 from engine.clock import Clock
 from engine.definitions import Bundle, bundle_for
 from engine.errors import EngineError, TaskConflict
-from engine.models import Case, Event, HumanTask, OutboxMessage, ProcessInstance
+from engine.models import Case, Event, HumanTask, Incident, OutboxMessage, ProcessInstance
 from engine.pruning import prune
-from engine.sandbox import RestrictedEnvironment, en_muestra
+from engine.sandbox import RestrictedEnvironment, SandboxViolation, en_muestra
+from engine.script_limits import ScriptLimitExceeded
 from engine.specs import OUTBOX_KEY, release_clock, use_clock
 
 if TYPE_CHECKING:
@@ -40,9 +42,26 @@ if TYPE_CHECKING:
 CITIZEN_GROUP = "usuario"
 
 
+class RunawayProcess(Exception):
+    """More automatic steps in one engine call than any real path needs: a loop in the diagram."""
+
+
 def properties(task: Task) -> dict[str, str]:
     """A task's ``spiffworkflow:properties`` (form, candidate group, milestone…)."""
     return getattr(task.task_spec, "extensions", {}).get("properties", {})
+
+
+def failure(exc: Exception) -> str:
+    """What went wrong in a diagram's code, in the process owner's words where we have them."""
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, ScriptLimitExceeded | SandboxViolation):
+        detail = str(cause)
+    elif isinstance(exc, WorkflowTaskException) and cause is not None:
+        detail = f"{type(cause).__name__}: {cause}"
+    else:
+        detail = str(exc)
+    line = getattr(exc, "line_number", None)
+    return f"{detail} (línea {line})" if line else detail
 
 
 @contextmanager
@@ -89,6 +108,7 @@ class Run:
     actor_id: int | None = None
     case_changed: bool = False  # a milestone changed the case: re-read facts, re-arm timers
     events: list[Event] = field(default_factory=list)
+    automatic_steps: int = 0  # tasks completed by the engine in this call
 
     @classmethod
     def attach(
@@ -103,7 +123,8 @@ class Run:
         facts = cases.facts(case) if case is not None else {}
         workflow.script_engine = PythonScriptEngine(
             environment=RestrictedEnvironment(
-                {"caso": MappingProxyType(facts), "en_muestra": en_muestra}
+                {"caso": MappingProxyType(facts), "en_muestra": en_muestra},
+                engine.settings.script_limits,
             )
         )
         return cls(engine, instance, bundle, workflow, case, facts, actor_id)
@@ -124,7 +145,14 @@ class Run:
             return None
 
     def candidate_group(self, task: Task) -> str:
-        return self.workflow.script_engine.evaluate(task, properties(task)["candidateGroup"])
+        expression = properties(task)["candidateGroup"]
+        try:
+            return self.workflow.script_engine.evaluate(task, expression)
+        except SpiffWorkflowException as exc:
+            raise EngineError(
+                f"No se pudo calcular el grupo de la tarea «{task.task_spec.bpmn_name}»: "
+                f"{failure(exc)}"
+            ) from exc
 
     def citizen_task(self) -> Task | None:
         """The ready task of the citizen's own group, if any."""
@@ -145,6 +173,12 @@ class Run:
 
     def completed(self, task: Task) -> None:
         """Record the milestone a completed task carries (its ``hito`` property)."""
+        self.automatic_steps += 1
+        if self.automatic_steps > self.engine.settings.max_automatic_steps:
+            raise RunawayProcess(
+                f"El proceso completó más de {self.engine.settings.max_automatic_steps} tareas "
+                "automáticas seguidas sin llegar a una espera: el diagrama tiene un ciclo sin salida."
+            )
         if task.state != TaskState.COMPLETED:  # a service task just handed to the outbox
             return
         props = properties(task)
@@ -161,13 +195,37 @@ class Run:
             self.log("timer", task)
 
     def advance(self) -> None:
-        """Run to the next wait state; when a milestone moved a deadline, re-arm the timers."""
-        while True:
-            if self.case_changed:
-                self.rearm_timers()
-            self.workflow.do_engine_steps(did_complete_task=self.completed)
-            if not self.case_changed:
-                return
+        """Run to the next wait state; when a milestone moved a deadline, re-arm the timers.
+
+        A script or condition that fails (an error, or its time and memory budget exhausted)
+        stops that path with an incident on the instance; what was done before it is kept."""
+        try:
+            while True:
+                if self.case_changed:
+                    self.rearm_timers()
+                self.workflow.do_engine_steps(did_complete_task=self.completed)
+                if not self.case_changed:
+                    return
+        except (SpiffWorkflowException, RunawayProcess) as exc:
+            self.incident(exc)
+
+    def incident(self, exc: Exception) -> None:
+        failed = getattr(exc, "task", None) or next(
+            iter(self.workflow.get_tasks(state=TaskState.ERROR)), None
+        )
+        name = (failed.task_spec.bpmn_name or failed.task_spec.bpmn_id) if failed else None
+        error = f"«{name}»: {failure(exc)}" if name else failure(exc)
+        self.engine.session.add(
+            Incident(
+                instance_id=self.instance.id,
+                task_id=str(failed.id) if failed else None,
+                bpmn_id=failed.task_spec.bpmn_id if failed else None,
+                error=error,
+                created_at=self.engine.clock.now(),
+            )
+        )
+        self.instance.has_incident = True
+        self.log("incident", failed, data={"error": error})
 
     def rearm_timers(self) -> None:
         """The case record changed: timers reading ``caso`` evaluate their due time again."""

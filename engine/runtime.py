@@ -5,7 +5,7 @@ the instance, its inbox rows, its events and its outbox rows in the caller's tra
 caller commits). A concurrent writer of the same instance fails with ``TaskConflict``.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from engine.models import (
 )
 from engine.run import CITIZEN_GROUP, Run, clocked, new_event, properties
 from engine.sandbox import RestrictedEnvironment
+from engine.script_limits import ScriptLimits
 
 SUPERVISORS = frozenset({"administrador", "coordinador"})
 CASE_PROCESS = "caso_pqrs"
@@ -42,6 +43,8 @@ class Settings:
     review_share: int = 50  # % of answers drawn for quality review; the seed's floor is 50
     first_response_hours: int = 24
     first_response_business_hours: bool = False
+    script_limits: ScriptLimits = field(default_factory=ScriptLimits)
+    max_automatic_steps: int = 1000  # tasks the engine completes in one call before it stops
 
     def __post_init__(self) -> None:
         if not 50 <= self.review_share <= 100:
@@ -386,6 +389,9 @@ class Engine:
     def retry_incident(self, incident_id: int, user: User) -> OutboxMessage | None:
         """Put the failed job back in the outbox; the dispatcher sends it to a worker again."""
         incident = self._resolve(incident_id, user, "retried")
+        if incident.outbox_id is None and incident.task_id is not None:
+            self._rerun(incident, user)  # a script or condition: run it again now
+            return None
         if incident.outbox_id is None:  # a timer's path: arm it again, the sweep runs it
             instance = self.session.get(ProcessInstance, incident.instance_id)
             run = self._load(instance)
@@ -397,6 +403,16 @@ class Engine:
         message.attempts = 0
         self.session.flush()
         return message
+
+    def _rerun(self, incident: Incident, user: User) -> None:
+        """Run the failed task again, and on from there; a new failure is a new incident."""
+        run = self._load_for_update(incident.instance_id, user.id)
+        task = run.task(incident.task_id)
+        with clocked(self.clock):
+            if task is not None and task.state == TaskState.ERROR:
+                run.workflow.reset_from_task_id(task.id)
+            run.advance()
+        run.save()
 
     def skip_incident(self, incident_id: int, user: User, result: dict[str, Any]) -> None:
         """Give the failed service task a result by hand and run on."""

@@ -2,7 +2,9 @@
 
 Editing a diagram must not be a way to run code on the server: code is compiled with
 RestrictedPython (no imports, no names or attributes starting with ``_``, no introspection
-builtins) and runs with a small set of builtins and guards. The environment keeps
+builtins) and runs with a small set of builtins and guards. Nor a way to stall it: the compiler
+also rewrites loops, calls and the operations that build large values so that each evaluation
+runs within a budget of time and memory (``engine.script_limits``). The environment keeps
 SpiffWorkflow's semantics: script variables become task data; functions the script defines and
 the environment's globals (``caso``, ``en_muestra``) are not copied into it.
 """
@@ -31,6 +33,8 @@ from RestrictedPython.Guards import (
     safer_getattr_raise,
 )
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
+
+from engine.script_limits import MADE_BY_CALL, Budget, ScriptLimits
 
 Mode = Literal["eval", "exec"]
 
@@ -108,23 +112,6 @@ _BUILTINS = {name: getattr(builtins, name) for name in _ALLOWED_BUILTIN_NAMES} |
 # `mro()` hands out `object`, the usual first step towards `__subclasses__`.
 _FORBIDDEN_ATTRIBUTES = frozenset({"mro"})
 
-_INPLACE_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "+=": operator.iadd,
-    "-=": operator.isub,
-    "*=": operator.imul,
-    "/=": operator.itruediv,
-    "//=": operator.ifloordiv,
-    "%=": operator.imod,
-    "**=": operator.ipow,
-    "<<=": operator.ilshift,
-    ">>=": operator.irshift,
-    "|=": operator.ior,
-    "^=": operator.ixor,
-    "&=": operator.iand,
-    "@=": operator.imatmul,
-}
-
-
 class SandboxViolation(Exception):
     """Diagram code tried something the restricted evaluator does not allow."""
 
@@ -156,6 +143,70 @@ class _ScriptPolicy(RestrictingNodeTransformer):
             return node
         return super().visit_Name(node)
 
+    # The budget: each loop iteration and function call ticks; large values are checked first.
+
+    def visit_While(self, node: ast.While) -> Any:
+        node = super().visit_While(node)
+        node.body.insert(0, _located(ast.Expr(_call("_tick_")), node))
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
+        node = super().visit_FunctionDef(node)
+        node.body.insert(0, _located(ast.Expr(_call("_tick_")), node))
+        return node
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> Any:
+        # Once the budget is spent every step raises again, so a handler cannot swallow it.
+        node = super().visit_ExceptHandler(node)
+        node.body.insert(0, _located(ast.Expr(_call("_tick_")), node))
+        return node
+
+    def visit_Lambda(self, node: ast.Lambda) -> Any:
+        node = super().visit_Lambda(node)
+        node.body = _located(_call("_tick_", node.body), node.body)
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> Any:
+        node = super().visit_BinOp(node)
+        symbol = _GUARDED_OPERATORS.get(type(node.op))
+        if symbol is None:
+            return node
+        return _located(_call("_binop_", ast.Constant(symbol), node.left, node.right), node)
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> Any:
+        node = super().visit_FormattedValue(node)
+        spec = node.format_spec or ast.Constant("")
+        value = _call("_format_", node.value, spec, ast.Constant(node.conversion))
+        return _located(ast.FormattedValue(value=value, conversion=-1, format_spec=None), node)
+
+    def visit_Call(self, node: ast.Call) -> Any:
+        node = super().visit_Call(node)
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in MADE_BY_CALL:
+            node.args.insert(0, ast.Name(func.id, ast.Load()))
+            node.func = ast.Name("_make_", ast.Load())
+            return _located(node, node)
+        if (  # a call with *args or **kwargs, already rewritten as _apply_(func, ...)
+            isinstance(func, ast.Name)
+            and func.id == "_apply_"
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id in MADE_BY_CALL
+        ):
+            node.args.insert(0, ast.Name("_make_", ast.Load()))
+            return _located(node, node)
+        return node
+
+
+_GUARDED_OPERATORS = {ast.Pow: "**", ast.Mult: "*", ast.LShift: "<<", ast.Add: "+", ast.Mod: "%"}
+
+
+def _call(name: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
+
+
+def _located(new: Any, old: ast.AST) -> Any:
+    return ast.fix_missing_locations(ast.copy_location(new, old))
+
 
 def _guarded_getattr(obj: object, name: str) -> Any:
     if name in _FORBIDDEN_ATTRIBUTES:
@@ -166,28 +217,29 @@ def _guarded_getattr(obj: object, name: str) -> Any:
         raise SandboxViolation([f'el atributo "{name}" no está permitido ({exc})']) from exc
 
 
-def _inplace(op: str, target: Any, value: Any) -> Any:
-    return _INPLACE_OPERATORS[op](target, value)
-
-
 def _apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return func(*args, **kwargs)
 
 
-# What RestrictedPython's rewritten code calls. Callables, so Spiff's clean-up drops them from
-# the task data after a script, just like `__builtins__`.
-_GUARDS: dict[str, Any] = {
-    "__builtins__": _BUILTINS,
-    "_getattr_": _guarded_getattr,
-    "_getitem_": operator.getitem,
-    "_getiter_": iter,
-    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-    "_unpack_sequence_": guarded_unpack_sequence,
-    # dict and list pass through (scripts edit their own data); anything else refuses writes.
-    "_write_": full_write_guard,
-    "_inplacevar_": _inplace,
-    "_apply_": _apply,
-}
+def _guards(budget: Budget) -> dict[str, Any]:
+    """What the rewritten code calls. Callables, so Spiff's clean-up drops them from the task
+    data after a script, just like ``__builtins__``."""
+    return {
+        "__builtins__": _BUILTINS | budget.builtins(),
+        "_getattr_": lambda obj, name: budget.method(obj, name, _guarded_getattr(obj, name)),
+        "_getitem_": operator.getitem,
+        "_getiter_": budget.iterate,
+        "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+        "_unpack_sequence_": guarded_unpack_sequence,
+        # dict and list pass through (scripts edit their own data); anything else refuses writes.
+        "_write_": full_write_guard,
+        "_inplacevar_": budget.inplace,
+        "_apply_": _apply,
+        "_tick_": budget.tick,
+        "_binop_": budget.binop,
+        "_format_": budget.format_value,
+        "_make_": budget.make,
+    }
 
 
 @lru_cache(maxsize=4096)
@@ -214,7 +266,15 @@ def check_source(source: str, mode: Mode) -> list[str]:
 
 
 class RestrictedEnvironment(TaskDataEnvironment):
-    """A TaskDataEnvironment whose scripts and expressions run under RestrictedPython."""
+    """A TaskDataEnvironment whose scripts and expressions run under RestrictedPython, each
+    evaluation within ``limits``."""
+
+    def __init__(
+        self, environment_globals: dict[str, Any] | None = None, limits: ScriptLimits | None = None
+    ) -> None:
+        super().__init__(environment_globals)
+        self.budget = Budget(limits or ScriptLimits())
+        self.guards = _guards(self.budget)
 
     def evaluate(
         self,
@@ -227,8 +287,11 @@ class RestrictedEnvironment(TaskDataEnvironment):
         self._prepare_context(context)
         namespace.update(external_context or {})
         namespace.update(context)
-        namespace.update(_GUARDS)
-        return eval(code, namespace)
+        namespace.update(self.guards)
+        self.budget.reset()
+        result = eval(code, namespace)
+        self.budget.raise_if_exceeded()
+        return result
 
     def execute(
         self,
@@ -241,10 +304,12 @@ class RestrictedEnvironment(TaskDataEnvironment):
         namespace = copy.copy(self.globals)
         self._prepare_context(context)
         namespace.update(external_context or {})
-        namespace.update(_GUARDS)
+        namespace.update(self.guards)
         context.update(namespace)
+        self.budget.reset()
         try:
             exec(code, context)
+            self.budget.raise_if_exceeded()
         finally:
             self._remove_globals_and_functions_from_context(context, external_context)
         return True

@@ -208,5 +208,7 @@ def test_a_timer_path_that_fails_records_an_incident_and_waits_for_an_admin(desk
     assert "no_existe" in incident.error
     assert engine.fire_due_timers() == 0  # parked, not retried in a loop
     assert f.open_tasks(engine.session, case.id) == ["ut_5_2_6"]
-    engine.retry_incident(incident.id, people["admin"])
-    assert engine.fire_due_timers() == 1
+    engine.retry_incident(incident.id, people["admin"])  # runs the failed condition again
+    again = engine.session.scalars(select(Incident).where(Incident.resolved_at.is_(None))).one()
+    assert again.id != incident.id and again.bpmn_id == incident.bpmn_id
+    assert "no_existe" in again.error
