@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -20,7 +21,6 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.task import Task, TaskState
 from sqlalchemy import select
@@ -176,8 +176,9 @@ class Run:
         self.automatic_steps += 1
         if self.automatic_steps > self.engine.settings.max_automatic_steps:
             raise RunawayProcess(
-                f"El proceso completó más de {self.engine.settings.max_automatic_steps} tareas "
-                "automáticas seguidas sin llegar a una espera: el diagrama tiene un ciclo sin salida."
+                f"El proceso completó más de {self.engine.settings.max_automatic_steps} "
+                "tareas automáticas seguidas sin llegar a una espera: "
+                "el diagrama tiene un ciclo sin salida."
             )
         if task.state != TaskState.COMPLETED:  # a service task just handed to the outbox
             return

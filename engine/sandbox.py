@@ -112,6 +112,7 @@ _BUILTINS = {name: getattr(builtins, name) for name in _ALLOWED_BUILTIN_NAMES} |
 # `mro()` hands out `object`, the usual first step towards `__subclasses__`.
 _FORBIDDEN_ATTRIBUTES = frozenset({"mro"})
 
+
 class SandboxViolation(Exception):
     """Diagram code tried something the restricted evaluator does not allow."""
 
