@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from engine import cases, definitions, forms, schedules
 from engine.clock import BOGOTA, Clock
+from engine.database import start_writing
 from engine.deadlines import DeadlineError, extend_legal_deadline, first_response_deadline
 from engine.errors import EngineError, NotAllowed, NotFound, TaskConflict
 from engine.models import (
@@ -435,7 +436,10 @@ class Engine:
             .with_for_update(skip_locked=True)
         )
         fired = 0
-        for instance_id in self.session.scalars(query).all():
+        due = self.session.scalars(query).all()
+        if due:
+            start_writing(self.session)  # before the savepoints below
+        for instance_id in due:
             try:
                 with self.session.begin_nested():
                     run = self._load_for_update(instance_id)
@@ -477,6 +481,7 @@ class Engine:
             )
             if exists is not None:
                 continue
+            start_writing(self.session)  # before the savepoint below
             try:
                 with self.session.begin_nested():
                     started.append(self.start(process_id, {"periodo": period.isoformat()}, key))

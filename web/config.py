@@ -6,6 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from engine.runtime import Settings
+from engine.script_limits import ScriptLimits
+
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", Path.cwd() / "instance")).resolve()
 
 
@@ -37,6 +40,7 @@ def from_environment() -> dict[str, Any]:
     return {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000")),
         "SECRET_KEY": _secret_key(INSTANCE_DIR),
         "REDIS_URL": redis_url,
         "CLOCK_FILE": os.environ.get("CLOCK_FILE") or None,
@@ -62,4 +66,11 @@ def from_environment() -> dict[str, Any]:
             "DEFINITIONS_ROOT", str(Path(__file__).resolve().parent.parent)
         ),
         "INBOX_PAGE_SIZE": 20,
+        "ENGINE_SETTINGS": Settings(
+            script_limits=ScriptLimits(
+                seconds=float(os.environ.get("SCRIPT_SECONDS", "0.1")),
+                steps=int(os.environ.get("SCRIPT_STEPS", "200000")),
+                memory=int(os.environ.get("SCRIPT_MEMORY_MB", "32")) * 2**20,
+            )
+        ),
     }

@@ -3,7 +3,22 @@
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from web.extensions import db
+
+
+def database_busy(error: Exception) -> bool:
+    """SQLite's write lock stayed taken longer than the busy timeout."""
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+
+
+def busy_message() -> str:
+    return _(
+        "El sistema está atendiendo muchas solicitudes en este momento. "
+        "No se guardó ningún cambio: espere unos segundos e intente de nuevo."
+    )
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -35,3 +50,12 @@ def register_error_handlers(app: Flask) -> None:
         title = titles.get(code, _("Error"))
         message = messages.get(code, _("No fue posible atender la solicitud."))
         return render_template("error.html", title=title, message=message), code
+
+    @app.errorhandler(OperationalError)
+    def _database(error: OperationalError) -> tuple[str, int, dict[str, str]]:
+        db.session.rollback()
+        if database_busy(error):
+            page = render_template("error.html", title=_("Sistema ocupado"), message=busy_message())
+            return page, 503, {"Retry-After": "5"}
+        message = _("No fue posible atender la solicitud.")
+        return render_template("error.html", title=_("Error"), message=message), 500, {}

@@ -5,6 +5,7 @@ from typing import Any
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 
 from engine.errors import EngineError, FormInvalid
@@ -15,6 +16,7 @@ from web.attachments import Rejected, store_uploads
 from web.auth.registration import check_contact, contact_fields
 from web.case_labels import status_label
 from web.downloads import attachment_response, text_download
+from web.errors import busy_message, database_busy
 from web.extensions import db
 from web.filing import choice_titles, filing_schema
 from web.forms import build_fields, file_fields, parse_submission
@@ -54,6 +56,11 @@ def new_case() -> str | Response | tuple[str, int]:
         except FormInvalid as invalid:
             db.session.rollback()
             errors = invalid.errors
+        except (EngineError, OperationalError) as failure:  # the form stays filled in
+            db.session.rollback()
+            if isinstance(failure, OperationalError) and not database_busy(failure):
+                raise
+            errors = {"": busy_message() if database_busy(failure) else str(failure)}
         else:
             flash(
                 _(
