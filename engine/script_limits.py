@@ -141,7 +141,7 @@ class Budget:
     def _percent_format(self, template: str | bytes, args: Any) -> None:
         text = template.decode("latin-1") if isinstance(template, bytes) else template
         for spec in _PERCENT_SPEC.findall(text):
-            for width in re.findall(r"\d+", spec):
+            for width in _NUMBER.findall(spec):
                 self._length(int(width))
             if "*" in spec:
                 for arg in args if isinstance(args, tuple) else (args,):
@@ -152,6 +152,10 @@ class Budget:
 
     def _repr_length(self, value: Any) -> None:
         """Refuse to print a container whose text would be huge (shared items count each time)."""
+        if not isinstance(value, _CONTAINERS):
+            if isinstance(value, str | bytes):
+                self._length(len(value))
+            return
         pending, seen, length = [value], 0, 0
         while pending:
             item = pending.pop()
@@ -163,7 +167,7 @@ class Budget:
             elif isinstance(item, dict):
                 pending.extend(item.keys())
                 pending.extend(item.values())
-            elif isinstance(item, list | tuple | set | frozenset):
+            elif isinstance(item, _CONTAINERS):
                 pending.extend(item)
             else:
                 length += 24
@@ -171,8 +175,9 @@ class Budget:
 
     def format_value(self, value: Any, spec: str = "", conversion: int = -1) -> str:
         """One ``{value!r:spec}`` of an f-string."""
-        for width in re.findall(r"\d+", spec):
-            self._length(int(width))
+        if spec:
+            for width in _NUMBER.findall(spec):
+                self._length(int(width))
         self._repr_length(value)
         if conversion == ord("r"):
             value = repr(value)
@@ -282,6 +287,8 @@ _INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "@=": operator.imatmul,
 }
 
+_CONTAINERS = (dict, list, tuple, set, frozenset)
+_NUMBER = re.compile(r"\d+")
 _PERCENT_SPEC = re.compile(r"%[#0\- +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?")
 MADE_BY_CALL = frozenset({"str", "list", "tuple", "set", "frozenset", "dict"})
 _TEXT_METHODS = frozenset({"join", "replace", "expandtabs", "ljust", "rjust", "center", "zfill"})
