@@ -504,7 +504,7 @@ def main() -> None:
     env = {
         **os.environ,
         "DATABASE_URL": args.database_url,
-        "LOGIN_RATE_LIMIT": "10000/minute",
+        "LOGIN_FAILURE_LIMIT": "10000/minute",
         "SECRET_KEY": os.environ.get("SECRET_KEY", uuid.uuid4().hex),
         # With --redis-url the server hands each request's outbox rows to Redis/Celery after
         # its commit, as in production (no worker consumes them here); without it the rows

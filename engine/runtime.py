@@ -342,13 +342,18 @@ class Engine:
             run.advance()
         run.save()
 
-    def fail_service(self, outbox_id: int, error: str) -> Incident:
-        """The last attempt failed: record an incident; the rest of the instance runs on."""
+    def fail_service(self, outbox_id: int, error: str) -> Incident | None:
+        """The last attempt failed: record an incident; the rest of the instance runs on.
+
+        Work of no instance (an account e-mail) is only marked failed, with its error."""
         message = self.session.get(OutboxMessage, outbox_id, with_for_update=True)
         if message is None:
             raise NotFound("El trabajo no existe.")
         message.status = "failed"
         message.last_error = error
+        if message.instance_id is None:
+            self.session.flush()
+            return None
         incident = Incident(
             instance_id=message.instance_id,
             outbox_id=message.id,

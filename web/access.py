@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
-from sqlalchemy.orm import joinedload
 
 from engine.models import Attachment, Case, HumanTask, User
+from web import sessions
 from web.extensions import db
 
 SUPERVISOR_GROUPS = frozenset({"administrador", "coordinador"})
@@ -24,34 +24,55 @@ def now() -> datetime:
 
 
 def log_in(user: User) -> None:
+    """Start a new server-side session (a new cookie) for ``user``; the caller commits.
+
+    Whatever the browser carried before is revoked, so a session fixed in advance by
+    someone else never becomes a logged-in one."""
+    moment = now()
+    if previous := session.get("sid"):
+        sessions.revoke(previous, moment)
+    token = sessions.issue(user, moment)
     session.clear()
     session.permanent = True
-    session["user_id"] = user.id
-    session["seen"] = now().isoformat()
+    session["sid"] = token
+    session["seen"] = moment.isoformat()
 
 
 def log_out() -> None:
+    """Revoke the session on the server (the caller commits) and forget the cookie."""
+    if token := session.get("sid"):
+        sessions.revoke(token, now())
     session.clear()
 
 
 def load_current_user() -> None:
-    """Before each request: find the user and end sessions idle longer than the lifetime."""
+    """Before each request: the session's row decides who is logged in.
+
+    Refused: no live row (logged out, past its absolute lifetime, a deactivated user) or an
+    idle gap longer than the idle lifetime. A row issued for other privileges than the
+    user's present ones is replaced by a new one (a new cookie) in its own transaction."""
     g.user = None
-    user_id = session.get("user_id")
-    if user_id is None:
+    token = session.get("sid")
+    if token is None:
         return
+    moment = now()
     seen = session.get("seen")
     lifetime = current_app.permanent_session_lifetime
-    if seen is None or now() - datetime.fromisoformat(seen) > lifetime:
+    if seen is None or moment - datetime.fromisoformat(seen) > lifetime:
         session.clear()
         flash(_("Su sesión expiró por inactividad. Ingrese de nuevo."), "info")
         return
-    # The user and their groups in one query (the relationship's own selectin is a second).
-    user = db.session.get(User, user_id, options=[joinedload(User.groups)])
-    if user is None or not user.active:
+    row = sessions.find(token, moment)
+    if row is None:
         session.clear()
+        flash(_("Su sesión terminó. Ingrese de nuevo."), "info")
         return
-    session["seen"] = now().isoformat()
+    user = row.user
+    if row.privileges != sessions.privileges_of(user):
+        row.revoked_at = moment
+        session["sid"] = sessions.issue(user, moment)
+        db.session.commit()
+    session["seen"] = moment.isoformat()
     g.user = user
 
 
@@ -62,6 +83,19 @@ def citizen_required(view: F) -> F:
             return redirect(url_for("auth.citizen_login", next=request.full_path))
         if g.user.kind != "citizen":
             abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def verified_citizen_required(view: F) -> F:
+    """A citizen whose e-mail address is verified (filing needs it)."""
+
+    @wraps(view)
+    @citizen_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.user.email_verified_at is None:
+            return redirect(url_for("auth.verification_pending"))
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]

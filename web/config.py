@@ -47,10 +47,31 @@ def from_environment() -> dict[str, Any]:
         # Hand committed outbox rows to the Celery workers (off in the web tests).
         "WORKERS": _flag("WORKERS", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Short Redis timeouts: an unreachable Redis must not hold a login for long.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "RATELIMIT_HEADERS_ENABLED": False,
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5/minute"),
+        # Redis down: count in this process's memory (a warning is logged) and never refuse
+        # a request because the counter could not be reached.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # Failed logins only: per account and address (the real user elsewhere is not
+        # affected), and in all from one address.
+        "LOGIN_FAILURE_LIMIT": os.environ.get("LOGIN_FAILURE_LIMIT", "5/minute;20/hour"),
+        "LOGIN_ADDRESS_FAILURE_LIMIT": os.environ.get(
+            "LOGIN_ADDRESS_FAILURE_LIMIT", "30/minute;300/day"
+        ),
+        "REGISTRATION_RATE_LIMIT": os.environ.get("REGISTRATION_RATE_LIMIT", "5/hour;20/day"),
+        "VERIFICATION_MAIL_LIMIT": os.environ.get("VERIFICATION_MAIL_LIMIT", "3/hour"),
+        "EMAIL_VERIFICATION_LIFETIME": timedelta(
+            hours=int(os.environ.get("EMAIL_VERIFICATION_HOURS", "24"))
+        ),
+        # Links in e-mails start with this address (else the one the request came to).
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL") or None,
         "PERMANENT_SESSION_LIFETIME": timedelta(
             minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+        ),
+        "SESSION_ABSOLUTE_LIFETIME": timedelta(
+            hours=int(os.environ.get("SESSION_MAX_HOURS", "12"))
         ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -120,6 +120,7 @@ def ensure_staff(username: str, full_name: str, groups: list[str]) -> User:
             email=f"{username}@icetex.example",
             password_hash=demo_password_hash(),
             created_at=current_app.extensions["clock"].now(),
+            email_verified_at=current_app.extensions["clock"].now(),
         )
         db.session.add(user)
     user.groups = [db.session.get(Group, code) for code in groups]
@@ -139,6 +140,7 @@ def ensure_citizen(data: dict[str, str], policy_version: str) -> User:
             consent_policy_version=policy_version,
             consent_at=now,
             created_at=now,
+            email_verified_at=now,  # the demo citizens are ready to file
             **data,
         )
         db.session.add(user)

@@ -18,7 +18,10 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
-def login_name_key() -> str:
-    """Rate-limit key for the login forms: the name being tried, whoever tries it."""
+def login_attempt_key() -> str:
+    """Rate-limit key for failed logins: the name tried, from the address trying it.
+
+    Guesses against one account from one address slow down; the account's owner, from
+    another address, still gets in."""
     name = (request.form.get("username") or request.form.get("documento") or "").strip().lower()
-    return f"login:{name}"
+    return f"login:{name}:{get_remote_address()}"

@@ -11,9 +11,10 @@ from engine.models.instances import (
     OutboxMessage,
     ProcessInstance,
 )
-from engine.models.people import Group, User, membership
+from engine.models.people import AccountToken, Group, User, UserSession, membership
 
 __all__ = [
+    "AccountToken",
     "Attachment",
     "Base",
     "Case",
@@ -29,5 +30,6 @@ __all__ = [
     "ProcessInstance",
     "RadicadoCounter",
     "User",
+    "UserSession",
     "membership",
 ]

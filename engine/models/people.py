@@ -41,8 +41,45 @@ class User(Base):
     consent_at: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # A citizen may file only once they proved the address is theirs (staff are set up verified).
+    email_verified_at: Mapped[datetime | None]
     groups: Mapped[list[Group]] = relationship(secondary=membership, lazy="selectin")
 
     @property
     def group_codes(self) -> set[str]:
         return {g.code for g in self.groups}
+
+
+class UserSession(Base):
+    """A login: the cookie carries a random token, the server keeps its hash and its limits.
+
+    Logging out revokes the row, so a copied cookie is refused afterwards; ``expires_at`` is
+    absolute (activity does not extend it); ``privileges`` fingerprints what the user could do
+    when the session began, so a change of groups or verification rotates the session.
+    """
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    privileges: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    user: Mapped[User] = relationship(lazy="raise_on_sql")
+
+
+class AccountToken(Base):
+    """A single-use, expiring token sent by e-mail (today: verifying a citizen's address).
+
+    Only its hash is kept here; the link itself travels in the outbox row of its e-mail.
+    """
+
+    __tablename__ = "account_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(30))  # verify_email
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -1,15 +1,17 @@
 """Registration (5.2.2), login (5.2.3), sessions, rate limits, CSRF and security headers."""
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.clock import ManualClock
-from engine.models import User
+from engine.models import Case, OutboxMessage, User
 from tests.web.conftest import PASSWORD, app_config, log_in_staff
 from web import create_app
+from web.demo import ensure_staff, init_db
 from web.extensions import db
 
 REGISTRATION = {
@@ -30,18 +32,166 @@ def _user(app: Flask, document: str) -> User | None:
         return db.session.scalars(select(User).where(User.document_number == document)).first()
 
 
+def _account_mails(app: Flask) -> list[dict]:
+    """The account e-mails the requests wrote to the outbox (the workers send them)."""
+    with app.app_context():
+        rows = db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.operation == "account_mail")
+            .order_by(OutboxMessage.id)
+        ).all()
+        return [dict(row.params) for row in rows]
+
+
+def _path(link: str) -> str:
+    return urlsplit(link).path
+
+
 def test_a_citizen_registers_with_consent_and_a_hashed_password(
     app: Flask, client: FlaskClient, clock: ManualClock
 ) -> None:
     response = client.post("/cuenta/registro", data=REGISTRATION)
     assert response.status_code == 302
+    assert response.headers["Location"] == "/cuenta/registro/revise-su-correo"
+    assert "Revise su correo" in client.get(response.headers["Location"]).get_data(as_text=True)
     user = _user(app, "80123456")
     assert user is not None and user.kind == "citizen"
     assert user.consent_policy_version == "2026-01"
     assert user.consent_at == clock.now()
     assert user.password_hash.startswith("$argon2") and PASSWORD not in user.password_hash
-    # Registered and logged in: the portal's pages open.
-    assert client.get("/mis-casos").status_code == 200
+    assert user.email_verified_at is None
+    # Not logged in: the answer must not differ from a registration of a taken document.
+    assert client.get("/mis-casos").status_code == 302
+    (mail,) = _account_mails(app)
+    assert (mail["plantilla"], mail["para"]) == ("verificar_correo", "laura@example.com")
+    assert _path(mail["enlace"]).startswith("/cuenta/verificar/")
+
+
+def test_a_taken_document_gets_the_same_answer_and_its_holder_an_email(
+    app: Flask, client: FlaskClient, world
+) -> None:
+    world.citizen("1012345678")  # e-mail 1012345678@example.com, verified
+    fresh = client.post("/cuenta/registro", data=REGISTRATION)
+    taken = app.test_client().post(
+        "/cuenta/registro",
+        data={**REGISTRATION, "documento": "1012345678", "email": "intruso@example.com"},
+    )
+    assert (taken.status_code, taken.headers["Location"]) == (
+        fresh.status_code,
+        fresh.headers["Location"],
+    )
+    assert taken.get_data() == fresh.get_data()
+    holder = _user(app, "1012345678")
+    assert holder.email == "1012345678@example.com" and holder.full_name != "Laura Martínez"
+    mails = _account_mails(app)
+    assert [(m["plantilla"], m["para"]) for m in mails] == [
+        ("verificar_correo", "laura@example.com"),
+        ("registro_existente", "1012345678@example.com"),
+    ]
+    assert mails[1]["enlace"] is None  # verified already: a pointer to the login instead
+    assert "intruso@example.com" not in str(mails)
+
+
+def test_an_unverified_holder_gets_a_new_link_when_someone_registers_again(
+    app: Flask, client: FlaskClient
+) -> None:
+    client.post("/cuenta/registro", data=REGISTRATION)
+    client.post("/cuenta/registro", data={**REGISTRATION, "email": "otra@example.com"})
+    first, second = _account_mails(app)
+    assert (second["plantilla"], second["para"]) == ("registro_existente", "laura@example.com")
+    assert client.post(_path(first["enlace"])).status_code == 400  # replaced by the new one
+    assert client.post(_path(second["enlace"])).status_code == 302
+    assert _user(app, "80123456").email_verified_at is not None
+
+
+def test_an_unverified_citizen_cannot_file(app: Flask, client: FlaskClient) -> None:
+    client.post("/cuenta/registro", data=REGISTRATION)
+    login = client.post(
+        "/cuenta/ingresar", data={"documento": "80123456", "password": "una-clave-larga"}
+    )
+    assert login.status_code == 302
+    form = client.get("/radicar")
+    assert form.status_code == 302 and form.headers["Location"] == "/cuenta/verificar"
+    filing = {
+        "tipo": "solicitud",
+        "modalidad": "documentos",
+        "servicio": "certificados_y_documentos",
+        "asunto": "Certificado de deuda",
+        "descripcion": "Solicito el certificado de deuda actualizado.",
+    }
+    refused = client.post("/radicar", data=filing)
+    assert refused.status_code == 302 and refused.headers["Location"] == "/cuenta/verificar"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+    page = client.get("/cuenta/verificar").get_data(as_text=True)
+    assert "Confirme su correo para radicar" in page and "laura@example.com" in page
+
+
+def test_the_verification_link_works_once(app: Flask, client: FlaskClient) -> None:
+    client.post("/cuenta/registro", data=REGISTRATION)
+    (mail,) = _account_mails(app)
+    link = _path(mail["enlace"])
+    # Opening the link (a mail scanner does too) uses nothing up: a button confirms.
+    assert "Confirmar mi correo" in client.get(link).get_data(as_text=True)
+    assert _user(app, "80123456").email_verified_at is None
+    confirmed = client.post(link)
+    assert confirmed.status_code == 302 and confirmed.headers["Location"] == "/cuenta/ingresar"
+    assert _user(app, "80123456").email_verified_at is not None
+    again = client.post(link)
+    assert again.status_code == 400 and "ya fue usado" in again.get_data(as_text=True)
+    client.post("/cuenta/ingresar", data={"documento": "80123456", "password": "una-clave-larga"})
+    assert client.get("/radicar").status_code == 200
+    assert client.post("/cuenta/verificar/no-es-un-enlace").status_code == 400
+
+
+def test_an_expired_link_is_refused_and_a_new_one_can_be_asked_for(
+    app: Flask, client: FlaskClient, clock: ManualClock
+) -> None:
+    client.post("/cuenta/registro", data=REGISTRATION)
+    (mail,) = _account_mails(app)
+    clock.advance(timedelta(hours=24, seconds=1))
+    expired = client.post(_path(mail["enlace"]))
+    assert expired.status_code == 410 and "venció" in expired.get_data(as_text=True)
+    assert _user(app, "80123456").email_verified_at is None
+    client.post("/cuenta/ingresar", data={"documento": "80123456", "password": "una-clave-larga"})
+    assert client.post("/cuenta/verificar").status_code == 302
+    _first, renewed = _account_mails(app)
+    assert renewed["plantilla"] == "verificar_correo"
+    # Verifying while logged in changes the session's privileges: it goes on, rotated.
+    before = client.get_cookie("session").value
+    verified = client.post(_path(renewed["enlace"]))
+    assert verified.status_code == 302 and verified.headers["Location"] == "/radicar"
+    assert client.get_cookie("session").value != before
+    assert client.get("/radicar").status_code == 200
+
+
+def test_registration_is_rate_limited_per_address(
+    database_url: str, session_factory, clock: ManualClock
+) -> None:
+    app = create_app(app_config(database_url, clock, REGISTRATION_RATE_LIMIT="2/hour"))
+    client = app.test_client()
+    # Form errors are not registrations: they do not count.
+    assert (
+        client.post("/cuenta/registro", data={**REGISTRATION, "password2": "otra"}).status_code
+        == 400
+    )
+    for document in ("80000001", "80000002"):
+        assert (
+            client.post(
+                "/cuenta/registro", data={**REGISTRATION, "documento": document}
+            ).status_code
+            == 302
+        )
+    blocked = client.post("/cuenta/registro", data={**REGISTRATION, "documento": "80000003"})
+    assert blocked.status_code == 429
+    assert "demasiados registros" in blocked.get_data(as_text=True)
+    assert _user(app, "80000003") is None
+    other = app.test_client().post(
+        "/cuenta/registro",
+        data={**REGISTRATION, "documento": "80000004"},
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
+    assert other.status_code == 302
 
 
 def test_registration_needs_consent_and_a_long_password(app: Flask, client: FlaskClient) -> None:
@@ -107,21 +257,71 @@ def test_sessions_expire_after_thirty_idle_minutes(
     assert response.status_code == 302 and "/cuenta/funcionarios" in response.headers["Location"]
 
 
-def test_login_is_rate_limited_per_user_name_with_a_spanish_message(
+def _limited_app(database_url: str, clock: ManualClock, **limits: str) -> Flask:
+    config = {"LOGIN_FAILURE_LIMIT": "5/minute", "LOGIN_ADDRESS_FAILURE_LIMIT": "30/minute"}
+    app = create_app(app_config(database_url, clock, **{**config, **limits}))
+    init_db(app)
+    with app.app_context():
+        ensure_staff("comite", "Comité", ["comite_calidad"])
+        ensure_staff("jefe", "Jefe", ["jefe_ocm"])
+        db.session.commit()
+    return app
+
+
+def _staff_login(client: FlaskClient, username: str, password: str, address: str) -> int:
+    response = client.post(
+        "/cuenta/funcionarios",
+        data={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+    return response.status_code
+
+
+def test_successful_logins_are_not_limited(
     database_url: str, session_factory, clock: ManualClock
 ) -> None:
-    app = create_app(app_config(database_url, clock, LOGIN_RATE_LIMIT="5/minute"))
+    app = _limited_app(database_url, clock)
+    office = "10.0.0.1"
+    # A whole office logs in within the minute: the sixth (and the tenth) gets in.
+    statuses = [_staff_login(app.test_client(), "comite", PASSWORD, office) for _ in range(10)]
+    assert statuses == [302] * 10
+
+
+def test_wrong_passwords_slow_down_that_account_from_that_address_only(
+    database_url: str, session_factory, clock: ManualClock
+) -> None:
+    app = _limited_app(database_url, clock)
+    attacker, owner = "203.0.113.7", "10.0.0.1"
     client = app.test_client()
-    for _ in range(5):
-        assert (
-            client.post(
-                "/cuenta/funcionarios", data={"username": "admin", "password": "x"}
-            ).status_code
-            == 401
-        )
-    blocked = client.post("/cuenta/funcionarios", data={"username": "admin", "password": "x"})
+    assert [_staff_login(client, "comite", "adivina", attacker) for _ in range(5)] == [401] * 5
+    blocked = client.post(
+        "/cuenta/funcionarios",
+        data={"username": "comite", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": attacker},
+    )
     assert blocked.status_code == 429
-    assert "Demasiados intentos" in blocked.get_data(as_text=True)
+    assert "Demasiados intentos fallidos con este usuario" in blocked.get_data(as_text=True)
+    # The real user, from their own address, is not locked out.
+    assert _staff_login(app.test_client(), "comite", PASSWORD, owner) == 302
+    # Another account from the attacker's address is not blocked by comite's failures.
+    assert _staff_login(app.test_client(), "jefe", PASSWORD, attacker) == 302
+
+
+def test_failures_from_one_address_are_capped_across_accounts(
+    database_url: str, session_factory, clock: ManualClock
+) -> None:
+    app = _limited_app(database_url, clock, LOGIN_ADDRESS_FAILURE_LIMIT="8/minute")
+    spray = "198.51.100.4"
+    names = [f"usuario{i}" for i in range(8)]
+    assert [_staff_login(app.test_client(), n, "x", spray) for n in names] == [401] * 8
+    refused = app.test_client().post(
+        "/cuenta/funcionarios",
+        data={"username": "jefe", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": spray},
+    )
+    assert refused.status_code == 429
+    assert "desde su conexión" in refused.get_data(as_text=True)
+    assert _staff_login(app.test_client(), "jefe", PASSWORD, "10.0.0.1") == 302
 
 
 def test_a_post_without_csrf_token_is_rejected(

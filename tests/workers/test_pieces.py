@@ -36,6 +36,8 @@ CONTEXT = {
     "caso": CASE, "destinatario": "María", "saludo": "Equipo Fondos", "responsable": "Fondos",
     "datos": {"informe": "Texto del informe", "periodo": "2026-03",
               "respuesta": "El cobro fue reversado."},
+    "nombre": "María", "enlace": "http://portal.test/cuenta/verificar/x", "horas": 24,
+    "ingreso": "http://portal.test/cuenta/ingresar",
 }  # fmt: skip
 
 

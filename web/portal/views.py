@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from engine.errors import EngineError, FormInvalid
 from engine.models import Attachment, Case
 from web import trail
-from web.access import citizen_required, may_download
+from web.access import citizen_required, may_download, verified_citizen_required
 from web.attachments import Rejected, store_uploads
 from web.auth.registration import check_contact, contact_fields
 from web.case_labels import status_label
@@ -37,7 +37,7 @@ def home() -> str:
 
 
 @bp.route("/radicar", methods=["GET", "POST"])
-@citizen_required
+@verified_citizen_required
 def new_case() -> str | Response | tuple[str, int]:
     schema = filing_schema()
     errors: dict[str, str] = {}

@@ -8,7 +8,14 @@ with backoff) or ``PermanentFailure`` (an incident at once).
 """
 
 from workers.jobs import Job
-from workers.operators import audit_report, audit_sample, legacy_lookup, monthly_report, notify
+from workers.operators import (
+    account_mail,
+    audit_report,
+    audit_sample,
+    legacy_lookup,
+    monthly_report,
+    notify,
+)
 
 OPERATORS = {
     "legacy_lookup": legacy_lookup,
@@ -16,6 +23,7 @@ OPERATORS = {
     "audit_sample": audit_sample,
     "audit_report": audit_report,
     "monthly_report": monthly_report,
+    "account_mail": account_mail,
 }
 
 __all__ = ["OPERATORS", "Job"]

@@ -1,0 +1,50 @@
+"""E-mails about a citizen's account (no case): verifying the address at registration, and
+telling a document's holder that someone tried to register with it. Sent once per key.
+
+Parameters: ``plantilla``, ``para`` (the one address), ``nombre`` and what the template
+shows (``enlace``, ``ingreso``, ``horas``).
+"""
+
+from typing import Any
+
+from workers.errors import PermanentFailure
+from workers.jobs import Job
+from workers.mail import delivery, smtp
+from workers.mail.message import build_message
+from workers.mail.rendering import UnknownTemplate, render
+from workers.operators.notify import Plan
+
+TEMPLATES = {"verificar_correo", "registro_existente"}
+
+
+def prepare(job: Job) -> Plan:
+    template = str(job.params.get("plantilla") or "")
+    recipient = str(job.params.get("para") or "").strip()
+    if template not in TEMPLATES:
+        raise PermanentFailure(f"«{template}» no es un correo de cuentas.")
+    if not recipient:
+        raise PermanentFailure("El correo de la cuenta no indica el destinatario.")
+    context = {k: v for k, v in job.params.items() if k not in {"plantilla", "para"}}
+    return Plan(template, [recipient], context)
+
+
+def perform(job: Job, plan: Plan) -> dict[str, Any]:
+    try:
+        mail = render(plan.template, plan.context)
+    except UnknownTemplate as exc:
+        raise PermanentFailure(str(exc)) from exc
+    settings = job.ctx.settings.smtp
+    now = job.ctx.clock.now()
+    message = build_message(job.key, mail, settings.mail_from, plan.recipients, now)
+    sent_now = delivery.send_once(
+        job.ctx.db_engine,
+        job.key,
+        message,
+        plan.recipients,
+        now,
+        lambda msg, rcpts: smtp.send(msg, rcpts, settings),
+        job.ctx.redis,
+        job.ctx.settings.mail_send_lease,
+    )
+    # The result is stored with the outbox row: no link in it.
+    return {"enviado": True, "plantilla": plan.template, "reenvio_evitado": not sent_now}
