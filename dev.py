@@ -36,7 +36,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance")).resolve()
-RESTARTABLE = {"worker", "beat"}  # restarted if they die; anything else stops the run
+# Restarted if they die (the embedded Redis restarts on its own append-only file, so queued
+# jobs survive); anything else stops the run.
+RESTARTABLE = {"worker", "beat", "redis"}
 
 
 def say(text: str) -> None:
@@ -93,19 +95,24 @@ class Supervisor:
 
     def watch(self) -> int:
         """Until Ctrl-C or a child that may not be restarted exits."""
-        while True:
-            for name, child in list(self.children.items()):
-                code = child.poll()
-                if code is None:
-                    continue
-                if name in RESTARTABLE and self.restarts < 20:
-                    self.restarts += 1
-                    say(f"{name} terminó (código {code}); reiniciándolo")
-                    self.start(name, self.commands[name])
-                else:
-                    say(f"{name} terminó (código {code}); deteniendo todo")
-                    return code or 1
+        while (code := self.check()) is None:
             time.sleep(0.5)
+        return code
+
+    def check(self) -> int | None:
+        """Restart the restartable children that died; the exit code when the run must end."""
+        for name, child in list(self.children.items()):
+            code = child.poll()
+            if code is None:
+                continue
+            if name in RESTARTABLE and self.restarts < 20:
+                self.restarts += 1
+                say(f"{name} terminó (código {code}); reiniciándolo")
+                self.start(name, self.commands[name])
+            else:
+                say(f"{name} terminó (código {code}); deteniendo todo")
+                return code or 1
+        return None
 
     def stop_all(self, timeout: float = 20.0) -> None:
         # Web, worker and beat first; Redis and the mail catcher last, so jobs can finish.
