@@ -8,6 +8,7 @@ a real worker process looks the citizen up in the legacy demo dataset and sends 
 to a real SMTP server on loopback, and beat sweeps the outbox.
 """
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from werkzeug.serving import make_server
 from engine.models import OutboxMessage
 from tests.stack import Stack, redis_url, shared_clock, stack  # noqa: F401
 from tests.web.conftest import PASSWORD, PDF, World, app_config
-from tests.workers.harness import wait_for
+from tests.workers.harness import SmtpServer, wait_for
 from web import create_app
 from web.demo import GROUPS, init_db
 from web.extensions import db
@@ -85,9 +86,11 @@ def browser() -> Iterator[Any]:
 class Actor:
     """One person at their own browser context."""
 
-    def __init__(self, browser: Any, base: str, name: str) -> None:
+    def __init__(self, browser: Any, base: str, name: str, width: int = 1280) -> None:
         # bypass_csp lets the test inject axe-core; the app's own pages run no script.
-        self.context = browser.new_context(bypass_csp=True, locale="es-CO")
+        self.context = browser.new_context(
+            bypass_csp=True, locale="es-CO", viewport={"width": width, "height": 900}
+        )
         self.page = self.context.new_page()
         self.base = base
         self.name = name
@@ -121,6 +124,24 @@ class Actor:
         self.page.get_by_label("Contraseña").fill(PASSWORD)
         self.page.get_by_role("button", name="Ingresar").click()
         self.page.wait_for_url("**/bandeja/**")
+
+    def citizen_login(self, document: str, password: str) -> None:
+        self.go("/cuenta/ingresar")
+        self.page.get_by_label("Número de documento").fill(document)
+        self.page.get_by_label("Contraseña").fill(password)
+        self.page.get_by_role("button", name="Ingresar").click()
+        self.page.wait_for_url("**/mis-casos")
+
+    def follow_mailed_link(self, smtp: SmtpServer, subject: str, to: str) -> None:
+        """Open the link of the newest e-mail with ``subject`` the worker sent to ``to``."""
+
+        def mailed() -> list[Any]:
+            return [m for m in smtp.with_subject(subject) if m["To"] == to]
+
+        message = wait_for(mailed, 60, f"the e-mail «{subject}»", interval=0.1)[-1]
+        body = message.get_body(preferencelist=("plain",)).get_content()
+        link = re.search(r"https?://\S+/cuenta/verificar/\S+", body).group(0)
+        self.page.goto(link)
 
     def open_task(self, radicado: str, task_name: str) -> None:
         self.go("/bandeja/?vista=group")
@@ -183,7 +204,17 @@ def test_a_case_from_registration_to_the_citizens_answer(
     citizen.axe("portal: registro")
     page.get_by_label("Autorizo el tratamiento de mis datos personales").check()
     page.get_by_role("button", name="Registrarme").click()
-    page.wait_for_url("**/radicar")
+    page.wait_for_url("**/registro/revise-su-correo")
+    citizen.axe("portal: revise su correo")
+    # The e-mail address is verified through the link the worker mailed to her.
+    citizen.follow_mailed_link(stack.smtp, "Confirme su correo", "sofia@example.com")
+    page.get_by_role("heading", name="Confirmar su correo electrónico").wait_for()
+    citizen.axe("portal: confirmar correo")
+    page.get_by_role("button", name="Confirmar mi correo").click()
+    page.wait_for_url("**/cuenta/ingresar")
+    page.get_by_text("Su correo quedó verificado.").wait_for()
+    citizen.citizen_login(DOCUMENT, "clave-muy-segura")
+    citizen.go("/radicar")
     citizen.axe("portal: radicar")
     page.get_by_label("Reclamo").check()
     page.get_by_label("Servicio").select_option("fondos_en_administracion")
@@ -337,6 +368,7 @@ def test_a_case_from_registration_to_the_citizens_answer(
     received = sorted((str(m["Subject"]), str(m["X-Envelope-To"])) for m in stack.smtp.messages)
     assert received == sorted(
         [
+            ("Confirme su correo para Atención Virtual", sofia),  # verification at registration
             (f"Radicamos su reclamo {radicado}", sofia),  # acuse
             (f"Su caso {radicado} fue escalado", sofia),  # escalamiento
             (f"Nuevo caso asignado a {area}: {radicado}", "funcionario.fondos@icetex.example"),
@@ -348,3 +380,65 @@ def test_a_case_from_registration_to_the_citizens_answer(
     body = final.get_body(preferencelist=("plain",)).get_content()
     assert "Estimado(a) Sofía Ramírez" in body and radicado in body
     assert "ya lo aplicó a su matrícula" in body  # the answer itself, not a pointer to the portal
+
+
+def test_registration_verification_pages_at_desktop_and_phone_widths(
+    live_app,
+    browser,
+    stack: Stack,  # noqa: F811
+) -> None:
+    """Both answers to a registration look the same; the e-mails say what happened."""
+    _app, base = live_app
+    for width, document, email in (
+        (1280, "52000001", "ana@example.com"),
+        (390, "52000002", "bruno@example.com"),
+    ):
+        person = Actor(browser, base, f"registro-{width}", width=width)
+        page = person.page
+        person.go("/cuenta/registro")
+        page.get_by_role("button", name="Registrarme").click()
+        page.get_by_role("heading", name="Hay problemas en el formulario").wait_for()
+        person.axe(f"registro con errores {width}")
+        person.shot("errores")
+        answers = []
+        for typed_email in (email, "otra.persona@example.com"):
+            person.go("/cuenta/registro")
+            page.get_by_label("Tipo de documento").select_option("CC")
+            page.get_by_label("Número de documento").fill(document)
+            page.get_by_label("Nombres y apellidos").fill("Persona de Prueba")
+            page.get_by_label("Correo electrónico").fill(typed_email)
+            page.get_by_label("Teléfono").fill("3015556677")
+            page.get_by_label("Dirección").fill("Calle 100 # 15-20, Bogotá")
+            page.locator("#campo-password").fill("clave-muy-segura")
+            page.get_by_label("Repita la contraseña").fill("clave-muy-segura")
+            page.get_by_label("Autorizo el tratamiento de mis datos personales").check()
+            page.get_by_role("button", name="Registrarme").click()
+            page.wait_for_url("**/registro/revise-su-correo")
+            answers.append(page.locator("main").inner_text())
+        # The second registration of the same document reads exactly like the first.
+        assert answers[0] == answers[1] and "Revise su correo electrónico" in answers[0]
+        person.axe(f"revise su correo {width}")
+        person.shot("revise-su-correo")
+        # The holder hears of the second attempt (with a new link: not verified yet).
+        person.follow_mailed_link(stack.smtp, "Alguien intentó registrarse", email)
+        assert not [m for m in stack.smtp.messages if m["To"] == "otra.persona@example.com"]
+        person.citizen_login(document, "clave-muy-segura")
+        person.go("/radicar")
+        page.wait_for_url("**/cuenta/verificar")
+        person.axe(f"confirme su correo {width}")
+        person.shot("confirme-para-radicar")
+        person.follow_mailed_link(stack.smtp, "Alguien intentó registrarse", email)
+        link = page.url
+        person.axe(f"confirmar correo {width}")
+        person.shot("confirmar")
+        page.get_by_role("button", name="Confirmar mi correo").click()
+        page.wait_for_url("**/radicar")  # logged in: on to filing, in a new session
+        page.get_by_text("Su correo quedó verificado.").wait_for()
+        person.shot("verificado")
+        person.page.goto(link)
+        page.get_by_role("button", name="Confirmar mi correo").click()
+        page.get_by_role("heading", name="No pudimos confirmar su correo").wait_for()
+        assert "ya fue usado" in page.locator("main").inner_text()
+        person.axe(f"enlace usado {width}")
+        person.shot("enlace-usado")
+        person.context.close()

@@ -208,14 +208,15 @@ def verify_email(token: str) -> str | Response | tuple[str, int]:
         return render_template("auth/verify_failed.html", result=result.value), (
             410 if result is accounts.Verification.EXPIRED else 400
         )
+    logged_in = g.user is not None and user is not None and g.user.id == user.id
+    if logged_in:
+        # The session's privileges change: it is rotated in the same transaction.
+        steps = trail.current()
+        log_in(user)
+        trail.restore(steps)
     commit()
     flash(_("Su correo quedó verificado."), "success")
-    if g.user is not None and user is not None and g.user.id == user.id:
-        # The session's privileges changed: it is rotated on this very request.
-        log_in(user)
-        commit()
-        return redirect(url_for("portal.new_case"))
-    return redirect(url_for("auth.citizen_login"))
+    return redirect(url_for("portal.new_case" if logged_in else "auth.citizen_login"))
 
 
 @bp.route("/verificar", methods=["GET", "POST"])
