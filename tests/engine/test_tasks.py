@@ -119,6 +119,24 @@ def test_a_failed_service_becomes_an_incident_and_an_admin_retry_runs_it_again(d
         engine.retry_incident(incident.id, people["admin"])
 
 
+def test_work_of_no_instance_fails_without_an_incident(session, clock):
+    engine = Engine(session, clock)
+    mail = OutboxMessage(
+        key="cuenta:verificacion:1",
+        operation="account_mail",
+        params={"plantilla": "verificar_correo", "para": "x@example.com"},
+        status="pending",
+        created_at=clock.now(),
+    )
+    session.add(mail)
+    session.flush()
+    assert engine.fail_service(mail.id, "El servidor de correo rechazó a x@example.com") is None
+    assert mail.status == "failed" and mail.last_error.startswith("El servidor")
+    assert session.scalars(select(Incident)).all() == []
+    engine.complete_service(mail.id, {"enviado": True})  # a late success is recorded too
+    assert mail.status == "done"
+
+
 def test_an_admin_can_skip_a_failed_service_with_a_result(desk):
     engine, people = desk
     case = f.file_case(engine, people["citizen"])
