@@ -20,7 +20,8 @@ from tests.workers.harness import CeleryProcess, SmtpServer
 from workers.embedded_redis import EmbeddedRedis
 from workers.settings import RedisLocation
 
-TEST_REDIS_DB = 13  # a dedicated database on the machine's server
+# A dedicated database on the machine's server (TEST_REDIS_DB lets parallel runs keep apart).
+TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "13"))
 
 
 @pytest.fixture(scope="session")

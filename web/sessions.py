@@ -58,15 +58,6 @@ def revoke(token: str, moment: datetime) -> None:
     )
 
 
-def revoke_all(user_id: int, moment: datetime) -> None:
-    """End every session of a user (a password change, a deactivated account)."""
-    db.session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=moment)
-    )
-
-
 def find(token: str, moment: datetime) -> UserSession | None:
     """The live session the token names, with its user and groups, in one query."""
     row = (
