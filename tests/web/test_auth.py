@@ -243,6 +243,29 @@ def test_citizen_updates_basic_data(app: Flask, client: FlaskClient, world) -> N
     )
 
 
+def test_a_new_email_address_is_confirmed_before_the_next_filing(
+    app: Flask, client: FlaskClient, world
+) -> None:
+    world.citizen("1012345678")
+    client.post("/cuenta/ingresar", data={"documento": "1012345678", "password": PASSWORD})
+    data = {
+        "nombre": "Ciudadano 1012345678",
+        "email": "nueva@example.com",
+        "telefono": "3001234567",
+        "direccion": "Calle 1 # 2-3",
+    }
+    assert client.post("/mis-datos", data=data).status_code == 302
+    assert _user(app, "1012345678").email_verified_at is None
+    assert client.get("/radicar").headers["Location"] == "/cuenta/verificar"
+    (mail,) = _account_mails(app)
+    assert (mail["plantilla"], mail["para"]) == ("verificar_correo", "nueva@example.com")
+    assert client.post(_path(mail["enlace"])).status_code == 302
+    assert client.get("/radicar").status_code == 200
+    # Other data changes keep the address confirmed.
+    assert client.post("/mis-datos", data={**data, "telefono": "3109876543"}).status_code == 302
+    assert client.get("/radicar").status_code == 200
+
+
 def test_sessions_expire_after_thirty_idle_minutes(
     client: FlaskClient, world, clock: ManualClock
 ) -> None:

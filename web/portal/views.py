@@ -11,8 +11,9 @@ from werkzeug.wrappers import Response
 from engine.errors import EngineError, FormInvalid
 from engine.models import Attachment, Case
 from web import trail
-from web.access import citizen_required, may_download, verified_citizen_required
+from web.access import citizen_required, may_download, now, verified_citizen_required
 from web.attachments import Rejected, store_uploads
+from web.auth import accounts
 from web.auth.registration import check_contact, contact_fields
 from web.case_labels import status_label
 from web.downloads import attachment_response, text_download
@@ -137,13 +138,20 @@ def profile() -> str | Response | tuple[str, int]:
         values = {k: request.form.get(k, "").strip() for k in values}
         errors = check_contact(values)
         if not errors:
+            new_address = values["email"] != user.email
             user.full_name = values["nombre"]
             user.email = values["email"]
             user.phone = values["telefono"]
             user.address = values["direccion"]
+            if new_address:
+                # A new address is confirmed like the first one before the next filing.
+                user.email_verified_at = None
+                accounts.send_verification(user, now())
             commit()
             trail.record(trail.DATA_UPDATED)
             flash(_("Sus datos quedaron actualizados."), "success")
+            if new_address:
+                flash(_("Le enviamos un enlace para confirmar su nuevo correo."), "info")
             return redirect(url_for("portal.new_case"))
     page = render_template(
         "portal/profile.html", fields=contact_fields(values, errors), errors=errors
