@@ -270,6 +270,19 @@ def command_test(args: argparse.Namespace) -> int:
     return 0
 
 
+FRONTEND = ROOT / "frontend"
+
+
+def command_assets(_args: argparse.Namespace) -> int:
+    """Rebuild the committed browser bundles in web/static/dist (needs Node.js and npm)."""
+    for step in (["npm", "ci", "--no-audit", "--no-fund"], ["npm", "run", "build"]):
+        say(" ".join(step))
+        if subprocess.run(step, cwd=FRONTEND).returncode:
+            return 1
+    say("listo: web/static/dist; confirme los cambios con git")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dev.py", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -282,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--concurrency", type=int, default=2, help="procesos del worker")
     run.add_argument("--smtp-port", type=int, default=8025)
     run.add_argument("--mail-page-port", type=int, default=8026)
+    commands.add_parser("assets", help="reconstruye web/static/dist (requiere Node.js)")
     test = commands.add_parser("test", help="instala y ejecuta todas las pruebas")
     test.add_argument("--embedded", action="store_true", help="solo SQLite y Redis embebido")
     test.add_argument("pytest_args", nargs="*", help="argumentos para pytest (tras --)")

@@ -15,6 +15,7 @@ from web.extensions import db
 
 SUPERVISOR_GROUPS = frozenset({"administrador", "coordinador"})
 ADMIN_GROUP = "administrador"
+OWNER_GROUP = "dueno_proceso"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -119,6 +120,34 @@ def is_admin(user: User) -> bool:
 
 def is_supervisor(user: User) -> bool:
     return bool(SUPERVISOR_GROUPS & user.group_codes)
+
+
+def may_edit_definitions(user: User | None) -> bool:
+    """Process owners edit, validate and deploy the diagrams, decision tables and forms."""
+    return user is not None and user.kind == "staff" and OWNER_GROUP in user.group_codes
+
+
+def may_read_definitions(user: User | None) -> bool:
+    """Administrators read the studio (versions, diagrams, downloads) without changing it."""
+    return may_edit_definitions(user) or (
+        user is not None and user.kind == "staff" and is_admin(user)
+    )
+
+
+def permitted(rule: Callable[[User | None], bool]) -> Callable[[F], F]:
+    """A staff view that ``rule`` allows for the logged-in user (403 otherwise)."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        @staff_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not rule(g.user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
 
 
 def staff_may_see_case(user: User, case_id: int) -> bool:

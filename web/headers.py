@@ -17,6 +17,15 @@ SECURITY_HEADERS = {
 }
 
 
+# The diagram editor and viewer (bpmn-js) set style attributes on the SVG they draw.
+DIAGRAM_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY + "; style-src 'self' 'unsafe-inline'"
+
+
+def allow_diagram_styles(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = DIAGRAM_CONTENT_SECURITY_POLICY
+    return response
+
+
 def add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)

@@ -2,7 +2,7 @@
 
 from engine.models.base import Base
 from engine.models.cases import Attachment, Case, CaseAlert, Closure, RadicadoCounter
-from engine.models.definitions import Deployment
+from engine.models.definitions import Deployment, Draft
 from engine.models.instances import (
     Event,
     HumanTask,
@@ -21,6 +21,7 @@ __all__ = [
     "CaseAlert",
     "Closure",
     "Deployment",
+    "Draft",
     "Event",
     "Group",
     "HumanTask",

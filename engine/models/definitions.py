@@ -3,8 +3,8 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.models.base import Base
 
@@ -17,3 +17,21 @@ class Deployment(Base):
     files: Mapped[dict[str, Any]]  # relative path -> text
     deployed_at: Mapped[datetime]
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    comment: Mapped[str | None] = mapped_column(String(500))
+    deployed_by: Mapped["User | None"] = relationship()  # noqa: F821 (engine.models.people)
+
+
+class Draft(Base):
+    """A process owner's unpublished edit of one file of the bundle (never live until deployed).
+
+    ``revision`` grows with each save: a save based on an older revision is a conflict, so two
+    owners editing the same file never overwrite each other silently."""
+
+    __tablename__ = "drafts"
+    path: Mapped[str] = mapped_column(String(200), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int]
+    base_version: Mapped[int]  # the deployed version the draft started from
+    updated_at: Mapped[datetime]
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_by: Mapped["User"] = relationship()  # noqa: F821 (engine.models.people)

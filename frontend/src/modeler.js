@@ -1,0 +1,91 @@
+// The process owners' modeler: bpmn-js with the properties panel, our extension attributes
+// (spiffworkflow moddle) and a group for our conventions. Saving posts the XML as a draft; the
+// server validates it and answers with the problems, drawn on their elements and listed.
+import Modeler from 'bpmn-js/lib/Modeler';
+import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
+import AtencionPropertiesProvider from './atencion-properties';
+import { applyMarks, clearMarks } from './marks';
+import spiffworkflow from './spiffworkflow.json';
+import translateModule from './translate';
+
+const atencionModule = {
+  __init__: ['atencionPropertiesProvider'],
+  atencionPropertiesProvider: ['type', AtencionPropertiesProvider],
+};
+
+function showProblems(modeler, root, problems) {
+  clearMarks(modeler);
+  const list = root.querySelector('[data-problem-list]');
+  list.replaceChildren();
+  const marks = { error: [], warning: [], badges: [] };
+  for (const problem of problems) {
+    const item = document.createElement('li');
+    item.className = problem.severity === 'warning' ? 'problem-warning' : 'problem-error';
+    const where = [problem.file, problem.line && `línea ${problem.line}`].filter(Boolean).join(', ');
+    item.textContent = `${where ? `${where}: ` : ''}${problem.message}`;
+    if (problem.element_id && modeler.get('elementRegistry').get(problem.element_id)) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'link-button';
+      button.textContent = `Ir a ${problem.element_id}`;
+      button.addEventListener('click', () => {
+        const element = modeler.get('elementRegistry').get(problem.element_id);
+        modeler.get('selection').select(element);
+        modeler.get('canvas').scrollToElement(element);
+      });
+      item.append(' ', button);
+      marks[problem.severity === 'warning' ? 'warning' : 'error'].push(problem.element_id);
+      marks.badges.push({ id: problem.element_id, text: '!', kind: 'error' });
+    }
+    list.append(item);
+  }
+  applyMarks(modeler, marks);
+  root.querySelector('[data-problem-count]').textContent = problems.length
+    ? `${problems.length} problema(s) por resolver.`
+    : 'Sin problemas.';
+}
+
+async function mount(root) {
+  const modeler = new Modeler({
+    container: root.querySelector('[data-canvas]'),
+    propertiesPanel: { parent: root.querySelector('[data-panel]') },
+    additionalModules: [
+      BpmnPropertiesPanelModule,
+      BpmnPropertiesProviderModule,
+      atencionModule,
+      translateModule,
+    ],
+    moddleExtensions: { spiffworkflow },
+  });
+  const response = await fetch(root.dataset.src, { credentials: 'same-origin' });
+  await modeler.importXML(await response.text());
+  modeler.get('canvas').zoom('fit-viewport');
+  showProblems(modeler, root, JSON.parse(root.dataset.problems || '[]'));
+  const status = root.querySelector('[data-status]');
+  let revision = Number(root.dataset.revision || 0);
+
+  root.querySelector('[data-save]').addEventListener('click', async () => {
+    status.textContent = 'Guardando…';
+    const { xml } = await modeler.saveXML({ format: true });
+    const answer = await fetch(root.dataset.saveUrl, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': root.dataset.csrf },
+      body: JSON.stringify({ contenido: xml, revision }),
+    });
+    const body = await answer.json().catch(() => ({ mensaje: 'Respuesta inesperada del servidor.' }));
+    status.textContent = body.mensaje;
+    if (answer.ok) {
+      revision = body.revision;
+      showProblems(modeler, root, body.problemas || []);
+    }
+  });
+  root.dataset.ready = 'true';
+  window.atencionModeler = modeler; // for the browser tests
+}
+
+document.querySelectorAll('[data-bpmn-modeler]').forEach((root) => {
+  mount(root).catch(() => {
+    root.querySelector('[data-status]').textContent = 'No fue posible abrir el diagrama.';
+  });
+});

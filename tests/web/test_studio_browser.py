@@ -1,0 +1,125 @@
+"""The process owner's studio in a real browser, under the app's own Content-Security-Policy:
+open the case diagram, break a gateway condition in the properties panel and see it marked on
+the diagram, fix it, deploy a version with a comment. Screenshots at 1280 and 390 px; axe."""
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from tests.web.conftest import PASSWORD, World, app_config
+from tests.web.test_browser import ARGS, ARTIFACTS, AXE, CHROMIUM
+from web import create_app
+from web.demo import init_db
+from web.extensions import db
+
+
+@pytest.fixture
+def served(database_url: str, session_factory, clock) -> Iterator[tuple[Flask, str]]:
+    app = create_app(app_config(database_url, clock))
+    init_db(app)
+    World(app).staff("dueno", "dueno_proceso")
+    World(app).staff("admin", "administrador")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    page.goto(base + "/cuenta/funcionarios")
+    page.get_by_label("Usuario").fill(username)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+
+
+def shot(page: Any, label: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=ARTIFACTS / f"studio-{label}-{width}.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def axe(page: Any, label: str, exclude: list[str]) -> None:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (exclude) => await axe.run({exclude: exclude.map(s => [s])}, {runOnly: {type: "
+        "'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})",
+        exclude,
+    )
+    violations = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+    assert violations == [], f"axe on {label}: {violations}"
+
+
+def condition(page: Any, text: str) -> None:
+    field = page.get_by_label("Condición (expresión sobre los datos del caso)")
+    if not field.is_visible():  # select the "Sí" flow of «¿Usuario registrado?» on the canvas
+        page.locator('[data-element-id="f_reg_si"] .djs-hit').first.click(force=True)
+    field.fill(text)
+    field.blur()
+    page.get_by_role("button", name="Guardar borrador y validar").click()
+
+
+def test_an_owner_breaks_fixes_and_deploys_the_case_diagram(served, browser) -> None:
+    _, base = served
+    page = browser.new_context(locale="es-CO").new_page()  # the app's CSP applies
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, base, "dueno")
+    page.get_by_role("link", name="Estudio").click()
+    shot(page, "index")
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # no sideways page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="Caso PQRS", exact=False).first.click()
+    page.wait_for_selector("[data-bpmn-modeler][data-ready=true]")
+
+    condition(page, "registrado and (")
+    page.wait_for_selector("[data-problem-list] li.problem-error")
+    assert "f_reg_si" in page.locator("[data-problem-list]").inner_text()
+    assert page.locator(".diagram-badge.error").count() >= 1
+    shot(page, "problem")
+
+    condition(page, "registrado")
+    page.get_by_text("Borrador guardado, sin problemas.").wait_for()
+    assert page.locator(".diagram-badge.error").count() == 0
+
+    page.get_by_role("link", name="Volver al estudio").click()
+    page.get_by_label("Comentario de la versión").fill("Se revisó la condición de registro")
+    page.get_by_role("button", name="Desplegar versión nueva").click()
+    page.get_by_text("Se desplegó la versión 2").wait_for()
+    shot(page, "deployed")
+    assert errors == []
+
+
+def test_the_studio_pages_pass_axe_for_owner_and_administrator(served, browser) -> None:
+    _, base = served
+    for username in ("dueno", "admin"):
+        page = browser.new_context(locale="es-CO", bypass_csp=True).new_page()
+        log_in(page, base, username)
+        page.goto(base + "/estudio/")
+        axe(page, f"{username} index", [])
+        page.goto(base + "/estudio/diagramas/bpmn/caso_pqrs.bpmn")
+        page.wait_for_selector("[data-ready=true]")
+        # The drawing canvas and bpmn-js's own panel are third-party widgets.
+        axe(page, f"{username} diagram", [".studio-canvas", ".studio-panel"])
+        shot(page, f"diagram-{username}")

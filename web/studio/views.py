@@ -1,0 +1,212 @@
+"""Studio pages: the working definition with its drafts and problems, the modeler, versions."""
+
+import io
+import json
+import zipfile
+from typing import Any
+
+from flask import abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from lxml import etree
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from engine import drafts
+from engine.errors import DefinitionInvalid, EngineError, NotFound
+from engine.models import Deployment
+from web.access import may_edit_definitions, may_read_definitions, now, permitted
+from web.extensions import db
+from web.headers import allow_diagram_styles
+from web.studio import bp
+
+KINDS = {"bpmn": _l("Diagrama BPMN"), "dmn": _l("Tabla de decisión"), "json": _l("Formulario")}
+
+
+@bp.after_request
+def _diagram_styles(response: Response) -> Response:
+    return allow_diagram_styles(response)
+
+
+def describe(path: str, content: str) -> str:
+    """The name people know a file by: its process, decision or form title."""
+    try:
+        if path.endswith(".json"):
+            return json.loads(content).get("title") or path
+        root = etree.fromstring(content.encode("utf-8"))
+        for tag in ("process", "decision"):
+            for element in root.iter(f"{{*}}{tag}"):
+                if element.get("isExecutable") != "false" and element.get("name"):
+                    return element.get("name")
+    except (ValueError, etree.XMLSyntaxError):
+        pass
+    return path
+
+
+def problem_dicts(problems: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "file": p.file,
+            "line": p.line,
+            "element_id": p.element_id,
+            "message": p.message,
+            "severity": p.severity,
+        }
+        for p in problems
+    ]
+
+
+@bp.get("/")
+@permitted(may_read_definitions)
+def index() -> str:
+    files = drafts.working_files(db.session)
+    pending = drafts.drafts(db.session)
+    rows = [
+        {
+            "path": path,
+            "name": describe(path, content),
+            "kind": KINDS[path.rsplit(".", 1)[1]],
+            "draft": pending.get(path),
+            "is_diagram": path.endswith(".bpmn"),
+        }
+        for path, content in sorted(files.items())
+    ]
+    versions = db.session.scalars(
+        select(Deployment).order_by(Deployment.version.desc()).limit(30)
+    ).all()
+    problems = drafts.problems_of(db.session) if pending else []
+    return render_template(
+        "studio/index.html",
+        rows=rows,
+        versions=versions,
+        problems=problems,
+        pending=pending,
+        may_edit=may_edit_definitions(g.user),
+        min_comment=drafts.MIN_COMMENT_CHARS,
+    )
+
+
+@bp.get("/diagramas/<path:path>")
+@permitted(may_read_definitions)
+def diagram(path: str) -> str:
+    drafts.check_path(path)
+    if not path.endswith(".bpmn"):
+        abort(404)
+    files = drafts.working_files(db.session)
+    if path not in files:
+        abort(404)
+    draft = drafts.drafts(db.session).get(path)
+    return render_template(
+        "studio/diagram.html",
+        path=path,
+        name=describe(path, files[path]),
+        draft=draft,
+        revision=draft.revision if draft else 0,
+        problems=problem_dicts(drafts.problems_of(db.session, path)),
+        may_edit=may_edit_definitions(g.user),
+    )
+
+
+@bp.get("/archivos/<path:path>")
+@permitted(may_read_definitions)
+def raw(path: str) -> Response:
+    """A file of the working definition, or of a deployed ``version``."""
+    drafts.check_path(path)
+    version = request.args.get("version", type=int)
+    if version is None:
+        files = drafts.working_files(db.session)
+    else:
+        deployment = db.session.scalars(
+            select(Deployment).where(Deployment.version == version)
+        ).first()
+        files = deployment.files if deployment is not None else {}
+    if path not in files:
+        abort(404)
+    mimetype = "application/json" if path.endswith(".json") else "application/xml"
+    return Response(files[path], mimetype=mimetype)
+
+
+@bp.post("/borradores/<path:path>")
+@permitted(may_edit_definitions)
+def save_draft(path: str) -> tuple[Response, int]:
+    body = request.get_json(silent=True) or {}
+    content, revision = body.get("contenido"), body.get("revision")
+    if not isinstance(content, str) or not isinstance(revision, int):
+        return jsonify(mensaje=_("La solicitud no trae el archivo y su revisión.")), 400
+    try:
+        draft, problems = drafts.save(db.session, path, content, revision, g.user, now())
+    except NotFound:
+        abort(404)
+    except drafts.DraftConflict as conflict:
+        db.session.rollback()
+        return jsonify(mensaje=str(conflict)), 409
+    except EngineError as error:
+        db.session.rollback()
+        return jsonify(mensaje=str(error)), 400
+    db.session.commit()
+    errors = sum(1 for p in problems if p.severity == "error")
+    message = (
+        _("Borrador guardado. Tiene %(n)s problema(s) por resolver antes de desplegar.", n=errors)
+        if errors
+        else _("Borrador guardado, sin problemas.")
+    )
+    return jsonify(mensaje=message, revision=draft.revision, problemas=problem_dicts(problems)), 200
+
+
+@bp.post("/borradores/<path:path>/descartar")
+@permitted(may_edit_definitions)
+def discard_draft(path: str) -> Response:
+    try:
+        drafts.discard(db.session, path, g.user, now())
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    flash(_("Se descartó el borrador de %(path)s.", path=path), "success")
+    return redirect(url_for("studio.index"))
+
+
+@bp.post("/desplegar")
+@permitted(may_edit_definitions)
+def deploy() -> Response:
+    try:
+        deployment = drafts.deploy(db.session, g.user, request.form.get("comentario", ""), now())
+    except DefinitionInvalid as invalid:
+        db.session.rollback()
+        flash(
+            _("No se desplegó: la definición tiene %(n)s error(es).", n=len(invalid.problems)),
+            "error",
+        )
+        return redirect(url_for("studio.index"))
+    except EngineError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("studio.index"))
+    db.session.commit()
+    flash(
+        _(
+            "Se desplegó la versión %(version)s. Los casos nuevos la usan; los casos en curso "
+            "siguen en su versión.",
+            version=deployment.version,
+        ),
+        "success",
+    )
+    return redirect(url_for("studio.index"))
+
+
+@bp.get("/versiones/<int:version>.zip")
+@permitted(may_read_definitions)
+def download_version(version: int) -> Response:
+    deployment = db.session.scalars(select(Deployment).where(Deployment.version == version)).first()
+    if deployment is None:
+        abort(404)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, content in sorted(deployment.files.items()):
+            archive.writestr(path, content)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"atencion-virtual-v{version}.zip",
+    )
