@@ -10,8 +10,7 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db_command() -> None:
         """Migrate the database, deploy the diagrams and create the groups."""
-        init_db(app)
-        click.echo("Base de datos lista y diagramas desplegados.")
+        click.echo("Base de datos lista. " + init_db(app))
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:

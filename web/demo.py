@@ -14,8 +14,9 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from engine import drafts
 from engine.database import upgrade
-from engine.models import Case, Group, HumanTask, OutboxMessage, User
+from engine.models import Case, Deployment, Group, HumanTask, OutboxMessage, User
 from engine.runtime import Engine, Settings
 from web.extensions import db
 from web.outbox import commit
@@ -85,17 +86,27 @@ CITIZENS = [
 ]
 
 
-def init_db(app: Flask | None = None) -> None:
-    """Migrate the schema, deploy bpmn/ + forms/ and create the groups (idempotent)."""
+def init_db(app: Flask | None = None) -> str:
+    """Migrate the schema, deploy bpmn/ + forms/ and create the groups (idempotent).
+
+    Returns what happened to the definition, in Spanish: the version created and the files
+    that changed, or that nothing changed."""
     app = app or current_app
     with app.app_context():
         upgrade(db.engine)
-        eng = _engine(app)
-        eng.deploy_directory(Path(app.config["DEFINITIONS_ROOT"]))
+        before = db.session.scalars(
+            select(Deployment).order_by(Deployment.version.desc()).limit(1)
+        ).first()
+        deployment = _engine(app).deploy_directory(Path(app.config["DEFINITIONS_ROOT"]))
         for code, (name, kind) in GROUPS.items():
             if db.session.get(Group, code) is None:
                 db.session.add(Group(code=code, name=name, kind=kind))
         db.session.commit()
+        if before is not None and deployment.id == before.id:
+            return f"Sin cambios en la definición: sigue vigente la versión {deployment.version}."
+        changed = drafts.changes(before.files if before else {}, deployment.files)
+        listed = ", ".join(f"{c.path} ({c.kind})" for c in changed)
+        return f"Versión {deployment.version} desplegada. Archivos: {listed}."
 
 
 @cache

@@ -119,3 +119,20 @@ def test_studio_writes_need_the_csrf_token(database_url: str, session_factory, c
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_init_db_says_which_version_it_deployed_and_what_changed(app: Flask, tmp_path) -> None:
+    import shutil
+    from pathlib import Path
+
+    from web.demo import init_db
+
+    root = Path(app.config["DEFINITIONS_ROOT"])
+    assert init_db(app) == "Sin cambios en la definición: sigue vigente la versión 1."
+    copy = tmp_path / "definicion"
+    shutil.copytree(root / "bpmn", copy / "bpmn")
+    shutil.copytree(root / "forms", copy / "forms")
+    form = copy / "forms" / "tipificar.json"
+    form.write_text(form.read_text().replace("Tipificar", "Tipificar el caso", 1))
+    app.config["DEFINITIONS_ROOT"] = str(copy)
+    assert init_db(app) == "Versión 2 desplegada. Archivos: forms/tipificar.json (modificado)."

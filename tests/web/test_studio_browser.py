@@ -4,6 +4,7 @@ the diagram, fix it, deploy a version with a comment. Screenshots at 1280 and 39
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -123,3 +124,47 @@ def test_the_studio_pages_pass_axe_for_owner_and_administrator(served, browser) 
         # The drawing canvas and bpmn-js's own panel are third-party widgets.
         axe(page, f"{username} diagram", [".studio-canvas", ".studio-panel"])
         shot(page, f"diagram-{username}")
+
+
+def meaning(bundle: Any) -> dict[str, Any]:
+    """What the engine runs of a bundle: every task spec with its type, flows, conditions,
+    extensions (forms, groups, operators, scripts) and timers, per process."""
+    found = {}
+    for process_id, spec in bundle.specs.items():
+        for name, task in spec.task_specs.items():
+            conditions = sorted(
+                (condition.args[0] if condition is not None else "", target)
+                for condition, target in getattr(task, "cond_task_specs", [])
+            )
+            event = getattr(task, "event_definition", None)
+            found[f"{process_id}:{name}"] = (
+                type(task).__name__,
+                sorted(t.name for t in task.outputs),
+                repr(getattr(task, "extensions", {})),
+                getattr(task, "script", None),
+                repr(conditions),
+                repr(getattr(event, "expression", None)),
+                getattr(task, "operation_name", None),
+                repr(getattr(task, "operation_params", None)),
+            )
+    return found
+
+
+def test_every_diagram_round_trips_through_the_modelers_save(served, browser) -> None:
+    from engine import definitions
+
+    app, base = served
+    page = browser.new_context(locale="es-CO").new_page()
+    log_in(page, base, "dueno")
+    files = definitions.read_directory(Path(app.config["DEFINITIONS_ROOT"]))
+    saved = dict(files)
+    diagrams = sorted(path for path in files if path.endswith(".bpmn"))
+    assert len(diagrams) == 3
+    for path in diagrams:
+        page.goto(f"{base}/estudio/diagramas/{path}")
+        page.wait_for_selector("[data-bpmn-modeler][data-ready=true]")
+        saved[path] = page.evaluate(
+            "async () => (await window.atencionModeler.saveXML({format: true})).xml"
+        )
+        assert "spiffworkflow:properties" in saved[path] or "auditoria" in path
+    assert meaning(definitions.parse(saved)) == meaning(definitions.parse(files))
