@@ -294,16 +294,20 @@ class Run:
         self.engine.session.add_all(self.events)
         self.events.clear()
 
-    def next_timer(self) -> datetime | None:
+    def timers(self) -> list[tuple[str, datetime]]:
+        """The timers the instance waits on: (element id, due time)."""
         due = []
         for waiting in self.workflow.event_manager.tasks.values():
             definition = waiting.task_spec.event_definition
             value = waiting.internal_data.get("event_value")
             if isinstance(definition, CycleTimerEventDefinition) and isinstance(value, dict):
-                due.append(datetime.fromisoformat(value["next"]))
+                due.append((waiting.task_spec.bpmn_id, datetime.fromisoformat(value["next"])))
             elif isinstance(value, str):
-                due.append(TimerEventDefinition.get_datetime(value))
-        return min(due) if due else None
+                due.append((waiting.task_spec.bpmn_id, TimerEventDefinition.get_datetime(value)))
+        return due
+
+    def next_timer(self) -> datetime | None:
+        return min((at for _, at in self.timers()), default=None)
 
     def _sync_inbox(self) -> None:
         """Rewrite the instance's inbox rows to match its ready user tasks."""

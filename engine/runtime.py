@@ -6,6 +6,7 @@ caller commits). A concurrent writer of the same instance fails with ``TaskConfl
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,12 @@ from engine.sandbox import RestrictedEnvironment
 from engine.script_limits import ScriptLimits
 
 SUPERVISORS = frozenset({"administrador", "coordinador"})
+INSTANCE_STATES = {
+    "running": "en curso",
+    "suspended": "suspendida",
+    "completed": "terminada",
+    "cancelled": "cancelada",
+}
 CASE_PROCESS = "caso_pqrs"
 FILING_TASK = "ut_5_2_5"
 
@@ -371,7 +378,9 @@ class Engine:
         self.session.flush()
         return incident
 
-    def _resolve(self, incident_id: int, user: User, resolution: str) -> Incident:
+    def _resolve(
+        self, incident_id: int, user: User, resolution: str, reason: str | None = None
+    ) -> Incident:
         if "administrador" not in user.group_codes:
             raise NotAllowed("Solo un administrador puede resolver incidentes.")
         incident = self.session.get(Incident, incident_id)
@@ -387,14 +396,15 @@ class Engine:
             )
         ).all()
         instance.has_incident = any(i != incident.id for i in open_incidents)
-        self.session.add(
-            self._event(instance, resolution, user.id, None, {"incidente": incident.id})
-        )
+        data = {"incidente": incident.id, **({"motivo": reason} if reason else {})}
+        self.session.add(self._event(instance, resolution, user.id, incident.bpmn_id, data))
         return incident
 
-    def retry_incident(self, incident_id: int, user: User) -> OutboxMessage | None:
+    def retry_incident(
+        self, incident_id: int, user: User, reason: str | None = None
+    ) -> OutboxMessage | None:
         """Put the failed job back in the outbox; the dispatcher sends it to a worker again."""
-        incident = self._resolve(incident_id, user, "retried")
+        incident = self._resolve(incident_id, user, "retried", reason)
         if incident.outbox_id is None and incident.task_id is not None:
             self._rerun(incident, user)  # a script or condition: run it again now
             return None
@@ -420,9 +430,15 @@ class Engine:
             run.advance()
         run.save()
 
-    def skip_incident(self, incident_id: int, user: User, result: dict[str, Any]) -> None:
+    def skip_incident(
+        self, incident_id: int, user: User, result: dict[str, Any], reason: str | None = None
+    ) -> None:
         """Give the failed service task a result by hand and run on."""
-        incident = self._resolve(incident_id, user, "skipped")
+        incident = self._resolve(incident_id, user, "skipped", reason)
+        if incident.outbox_id is None:
+            raise EngineError(
+                "Solo se puede omitir un servicio fallido; este incidente se reintenta."
+            )
         message = self.session.get(OutboxMessage, incident.outbox_id)
         message.status = "pending"
         self.complete_service(message.id, result)
@@ -501,7 +517,12 @@ class Engine:
     # --- administration --------------------------------------------------------------------
 
     def _set_status(
-        self, instance_id: int, user: User, status: str, allowed_from: set[str]
+        self,
+        instance_id: int,
+        user: User,
+        status: str,
+        allowed_from: set[str],
+        reason: str | None = None,
     ) -> None:
         if "administrador" not in user.group_codes:
             raise NotAllowed("Solo un administrador puede cambiar el estado de una instancia.")
@@ -509,7 +530,8 @@ class Engine:
         if instance is None:
             raise NotFound("La instancia no existe.")
         if instance.status not in allowed_from:
-            raise EngineError(f"La instancia está «{instance.status}».")
+            state = INSTANCE_STATES.get(instance.status, instance.status)
+            raise EngineError(f"No se puede: la instancia está {state}.")
         instance.status = status
         instance.updated_at = self.clock.now()
         if status == "cancelled":
@@ -519,19 +541,24 @@ class Engine:
                 .where(HumanTask.instance_id == instance_id, HumanTask.state == "open")
                 .values(state="cancelled")
             )
-        self.session.add(self._event(instance, status, user.id, None, None))
+        data = {"motivo": reason} if reason else None
+        self.session.add(self._event(instance, status, user.id, None, data))
         self.session.flush()
 
-    def suspend(self, instance_id: int, user: User) -> None:
-        self._set_status(instance_id, user, "suspended", {"running"})
+    def suspend(self, instance_id: int, user: User, reason: str | None = None) -> None:
+        self._set_status(instance_id, user, "suspended", {"running"}, reason)
 
-    def resume(self, instance_id: int, user: User) -> None:
-        self._set_status(instance_id, user, "running", {"suspended"})
+    def resume(self, instance_id: int, user: User, reason: str | None = None) -> None:
+        self._set_status(instance_id, user, "running", {"suspended"}, reason)
 
-    def cancel(self, instance_id: int, user: User) -> None:
-        self._set_status(instance_id, user, "cancelled", {"running", "suspended"})
+    def cancel(self, instance_id: int, user: User, reason: str | None = None) -> None:
+        self._set_status(instance_id, user, "cancelled", {"running", "suspended"}, reason)
 
     # --- loading -----------------------------------------------------------------------
+
+    def waiting_timers(self, instance: ProcessInstance) -> list[tuple[str, datetime]]:
+        """The timers an instance waits on (element id, due time), for the console."""
+        return self._load(instance).timers()
 
     def _load(self, instance: ProcessInstance, actor_id: int | None = None) -> Run:
         return Run.load(self, instance, actor_id)

@@ -64,6 +64,7 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from web.admin import bp as admin_bp
     from web.auth import bp as auth_bp
     from web.portal import bp as portal_bp
     from web.studio import bp as studio_bp
@@ -73,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal_bp)
     app.register_blueprint(tasks_bp)
     app.register_blueprint(studio_bp)
+    app.register_blueprint(admin_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -81,6 +83,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["fecha"] = formatting.format_moment
     app.jinja_env.filters["dia"] = formatting.format_day
     app.jinja_env.globals["may_read_definitions"] = access.may_read_definitions
+    app.jinja_env.globals["may_read_console"] = access.may_read_console
     app.jinja_env.globals["html_lang"] = lambda: str(get_locale()).replace("_", "-")
     _install_catalogue(app)
 

@@ -134,6 +134,16 @@ def may_read_definitions(user: User | None) -> bool:
     )
 
 
+def may_read_console(user: User | None) -> bool:
+    """Administrators and coordinators find instances and read them in the console."""
+    return user is not None and user.kind == "staff" and is_supervisor(user)
+
+
+def may_act_on_instances(user: User | None) -> bool:
+    """Only administrators retry, skip, suspend, resume or cancel."""
+    return user is not None and user.kind == "staff" and is_admin(user)
+
+
 def permitted(rule: Callable[[User | None], bool]) -> Callable[[F], F]:
     """A staff view that ``rule`` allows for the logged-in user (403 otherwise)."""
 

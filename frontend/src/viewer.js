@@ -8,8 +8,17 @@ async function mount(node) {
   const viewer = new NavigatedViewer({ container: node, additionalModules: [translateModule] });
   const response = await fetch(node.dataset.src, { credentials: 'same-origin' });
   await viewer.importXML(await response.text());
-  viewer.get('canvas').zoom('fit-viewport');
-  applyMarks(viewer, JSON.parse(node.dataset.marks || '{}'));
+  const canvas = viewer.get('canvas');
+  canvas.zoom('fit-viewport');
+  const marks = JSON.parse(node.dataset.marks || '{}');
+  applyMarks(viewer, marks);
+  // Large diagrams: start close to where the case is now rather than at a thumbnail.
+  const here = [...(marks.incident || []), ...(marks.current || [])]
+    .map((id) => viewer.get('elementRegistry').get(id)).find(Boolean);
+  if (here && canvas.zoom() < 0.6) {
+    canvas.zoom(0.8, { x: here.x + here.width / 2, y: here.y + here.height / 2 });
+    canvas.scrollToElement(here);
+  }
   node.dataset.ready = 'true';
 }
 
