@@ -1,7 +1,7 @@
 """studio: drafts of the bundle's files, deployment comments
 
-Revision ID: 0002_studio
-Revises: 0001
+Revision ID: 0003_studio
+Revises: 0002_accounts
 Create Date: 2026-11-30 10:20:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import engine.models.base
 
-revision = "0002_studio"
-down_revision = "0001"
+revision = "0003_studio"
+down_revision = "0002_accounts"
 branch_labels = None
 depends_on = None
 
