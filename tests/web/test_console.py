@@ -32,9 +32,8 @@ def routes(app: Flask, instance_id: int, incident_id: int) -> list[tuple[str, st
     return sorted(found)
 
 
-@pytest.fixture
-def failed(app: Flask, world):
-    """A filed case whose acknowledgement e-mail failed: an incident to act on."""
+def failed_case(app: Flask, world) -> tuple[str, int, int]:
+    """A filed case whose acknowledgement e-mail failed: (radicado, instance id, incident id)."""
     radicado = world.file_case(world.citizen())
     with app.app_context():
         eng = world.engine()
@@ -54,6 +53,11 @@ def failed(app: Flask, world):
         incident = eng.fail_service(message.id, "SMTP 421: servicio no disponible")
         db.session.commit()
         return radicado, instance.id, incident.id
+
+
+@pytest.fixture
+def failed(app: Flask, world) -> tuple[str, int, int]:
+    return failed_case(app, world)
 
 
 def test_only_administrators_act_and_coordinators_read(app: Flask, world, failed) -> None:

@@ -3,35 +3,14 @@ incident, sees where it stands on the diagram, and retries with a reason. 1280/3
 
 from typing import Any
 
-from sqlalchemy import select
-
-from engine.models import OutboxMessage, ProcessInstance
 from tests.web.conftest import World
+from tests.web.test_console import failed_case
 from tests.web.test_studio_browser import axe, browser, log_in, served, shot  # noqa: F401
-from web.extensions import db
 
 
 def test_an_administrator_finds_a_failed_case_and_retries_it(served, browser) -> None:  # noqa: F811
     app, base = served
-    world = World(app)
-    radicado = world.file_case(world.citizen())
-    with app.app_context():
-        instance = db.session.scalars(
-            select(ProcessInstance).where(ProcessInstance.business_key == radicado)
-        ).one()
-        instance_id = instance.id
-        message = OutboxMessage(
-            key="prueba",
-            instance_id=instance.id,
-            operation="notify",
-            params={"plantilla": "acuse"},
-            status="pending",
-            created_at=app.extensions["clock"].now(),
-        )
-        db.session.add(message)
-        db.session.flush()
-        world.engine().fail_service(message.id, "SMTP 421: servicio no disponible")
-        db.session.commit()
+    radicado, instance_id, _ = failed_case(app, World(app))
 
     page: Any = browser.new_context(locale="es-CO").new_page()
     errors: list[str] = []

@@ -12,7 +12,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.web.conftest import PASSWORD, World, app_config
-from tests.web.test_browser import ARGS, ARTIFACTS, AXE, CHROMIUM
+from tests.web.test_browser import ARTIFACTS, AXE, browser  # noqa: F401
 from web import create_app
 from web.demo import init_db
 from web.extensions import db
@@ -33,16 +33,6 @@ def served(database_url: str, session_factory, clock) -> Iterator[tuple[Flask, s
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 def log_in(page: Any, base: str, username: str) -> None:
@@ -80,7 +70,7 @@ def condition(page: Any, text: str) -> None:
     page.get_by_role("button", name="Guardar borrador y validar").click()
 
 
-def test_an_owner_breaks_fixes_and_deploys_the_case_diagram(served, browser) -> None:
+def test_an_owner_breaks_fixes_and_deploys_the_case_diagram(served, browser) -> None:  # noqa: F811
     _, base = served
     page = browser.new_context(locale="es-CO").new_page()  # the app's CSP applies
     errors: list[str] = []
@@ -112,7 +102,7 @@ def test_an_owner_breaks_fixes_and_deploys_the_case_diagram(served, browser) -> 
     assert errors == []
 
 
-def test_the_studio_pages_pass_axe_for_owner_and_administrator(served, browser) -> None:
+def test_the_studio_pages_pass_axe_for_owner_and_administrator(served, browser) -> None:  # noqa: F811
     _, base = served
     for username in ("dueno", "admin"):
         page = browser.new_context(locale="es-CO", bypass_csp=True).new_page()
@@ -150,7 +140,7 @@ def meaning(bundle: Any) -> dict[str, Any]:
     return found
 
 
-def test_every_diagram_round_trips_through_the_modelers_save(served, browser) -> None:
+def test_every_diagram_round_trips_through_the_modelers_save(served, browser) -> None:  # noqa: F811
     from engine import definitions
 
     app, base = served
