@@ -23,6 +23,7 @@ def routes(app: Flask) -> list[tuple[str, str, bool]]:
         if not rule.endpoint.startswith("studio."):
             continue
         url = rule.rule.replace("<path:path>", CASE).replace("<int:version>", "1")
+        url += "?de=1&a=1" if rule.endpoint == "studio.compare_versions" else ""
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             found.append((method, url, method != "GET"))
     return sorted(found)
@@ -93,6 +94,11 @@ def test_an_owner_saves_a_draft_sees_its_problems_and_deploys_a_version(app: Fla
     deployed = client.post("/estudio/desplegar", data={"comentario": "Nombre más claro de 5.2.6"})
     page = client.get(deployed.headers["Location"]).get_data(as_text=True)
     assert "Se desplegó la versión 2" in page and "Nombre más claro de 5.2.6" in page
+
+    compared = client.get("/estudio/comparar?de=1&a=2").get_data(as_text=True)
+    assert "1 cambio" in compared and "Modificado:" in compared and "ut_5_2_6" in compared
+    assert "Nombre: «5.2.6 Revisar la solicitud" in compared
+    assert client.get("/estudio/comparar?de=1&a=99").status_code == 404
 
     archive = zipfile.ZipFile(io.BytesIO(client.get("/estudio/versiones/2.zip").data))
     assert archive.read(CASE).decode() == fixed

@@ -90,7 +90,7 @@ def test_an_owner_breaks_fixes_and_deploys_the_case_diagram(served, browser) -> 
     assert page.locator(".diagram-badge.error").count() >= 1
     shot(page, "problem")
 
-    condition(page, "registrado")
+    condition(page, "registrado is True")
     page.get_by_text("Borrador guardado, sin problemas.").wait_for()
     assert page.locator(".diagram-badge.error").count() == 0
 
@@ -99,6 +99,11 @@ def test_an_owner_breaks_fixes_and_deploys_the_case_diagram(served, browser) -> 
     page.get_by_role("button", name="Desplegar versión nueva").click()
     page.get_by_text("Se desplegó la versión 2").wait_for()
     shot(page, "deployed")
+    page.get_by_role("link", name="Comparar versiones").click()
+    page.wait_for_selector("[data-bpmn-viewer][data-ready=true]")
+    assert "Condición: «registrado» → «registrado is True»" in page.inner_text("main")
+    assert page.locator('[data-element-id="f_reg_si"].mark-changed').count() == 1
+    shot(page, "compare")
     assert errors == []
 
 
@@ -109,6 +114,8 @@ def test_the_studio_pages_pass_axe_for_owner_and_administrator(served, browser) 
         log_in(page, base, username)
         page.goto(base + "/estudio/")
         axe(page, f"{username} index", [])
+        page.goto(base + "/estudio/comparar")
+        axe(page, f"{username} compare", [])
         page.goto(base + "/estudio/diagramas/bpmn/caso_pqrs.bpmn")
         page.wait_for_selector("[data-ready=true]")
         # The drawing canvas and bpmn-js's own panel are third-party widgets.

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engine import drafts
+from engine.definition_diff import compare
 from engine.errors import DefinitionInvalid, EngineError, NotFound
 from engine.models import Deployment
 from web.access import may_edit_definitions, may_read_definitions, now, permitted
@@ -209,4 +210,51 @@ def download_version(version: int) -> Response:
         mimetype="application/zip",
         as_attachment=True,
         download_name=f"atencion-virtual-v{version}.zip",
+    )
+
+
+def _files_of(choice: str) -> dict[str, str] | None:
+    """A deployed version's files ("3"), or the working definition with its drafts ("borrador")."""
+    if choice == "borrador":
+        return drafts.working_files(db.session)
+    if not choice.isdigit() or len(choice) > 9:
+        return None
+    deployment = db.session.scalars(
+        select(Deployment).where(Deployment.version == int(choice))
+    ).first()
+    return deployment.files if deployment is not None else None
+
+
+@bp.get("/comparar")
+@permitted(may_read_definitions)
+def compare_versions() -> str:
+    versions = db.session.scalars(select(Deployment.version).order_by(Deployment.version)).all()
+    newest = str(versions[-1])
+    before = request.args.get("de") or (str(versions[-2]) if len(versions) > 1 else newest)
+    after = request.args.get("a") or ("borrador" if drafts.drafts(db.session) else newest)
+    old_files, new_files = _files_of(before), _files_of(after)
+    if old_files is None or new_files is None:
+        abort(404)
+    changes = compare(old_files, new_files)
+    diagrams = sorted({c.file for c in changes if c.file.endswith(".bpmn") and c.file in new_files})
+    marks = {
+        path: {
+            "added": [c.element_id for c in changes if c.file == path and c.kind == "agregado"],
+            "changed": [c.element_id for c in changes if c.file == path and c.kind == "modificado"],
+        }
+        for path in diagrams
+    }
+    return render_template(
+        "studio/compare.html",
+        versions=versions,
+        before=before,
+        after=after,
+        changes=changes,
+        diagrams=diagrams,
+        marks=marks,
+        kind_labels={
+            "agregado": _("Agregado"),
+            "eliminado": _("Eliminado"),
+            "modificado": _("Modificado"),
+        },
     )
