@@ -11,9 +11,11 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from engine.validation import Problem, validate_files
+from engine.validation_messages import os_error
 
 DIAGRAM_SUFFIXES = (".bpmn", ".dmn")
 
@@ -75,7 +77,10 @@ def collect_problems(paths: Sequence[str]) -> tuple[list[Problem], list[str]]:
             if str(extra) not in files:
                 _read(extra, files, problems, quiet=True)
     shown = set(requested) | ({""} if bundle_level else set())
-    problems += [p for p in validate_files(files) if p.file in shown]
+    bundle = next((p for p in paths if Path(p).is_dir()), None) or ", ".join(paths)
+    problems += [
+        replace(p, file=p.file or bundle) for p in validate_files(files) if p.file in shown
+    ]
     return problems, requested
 
 
@@ -109,7 +114,7 @@ def _read(path: Path, files: dict[str, str], problems: list[Problem], quiet: boo
         data = path.read_bytes()
     except OSError as exc:
         if not quiet:
-            message = f"No se puede leer el archivo: {exc.strerror or exc}."
+            message = f"No se puede leer el archivo: {os_error(exc)}."
             problems.append(Problem(name, None, None, message))
         return
     try:

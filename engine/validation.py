@@ -22,7 +22,9 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.spiff.parser import VALIDATOR
 
+from engine import validation_messages as es
 from engine.sandbox import Mode, check_source
+from engine.script_checks import check_script
 from engine.specs import AppParser
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -61,6 +63,10 @@ EXPRESSIONS = {
 MSG = {
     "unknown_file": "Tipo de archivo no reconocido; se ignora.",
     "no_process": 'El paquete no tiene ningún proceso ejecutable (isExecutable="true").',
+    "no_process_here": (
+        'El diagrama no tiene ningún proceso ejecutable (isExecutable="true") y ningún otro '
+        "del paquete lo tiene."
+    ),
     "not_xml": "El archivo no es XML bien formado: {}.",
     "doctype": "El archivo declara un DOCTYPE; los diagramas no deben traerlo.",
     "not_bpmn": (
@@ -84,6 +90,7 @@ MSG = {
     ),
     "missing_decision": "La tabla de decisión «{}» no está en el paquete (falta su archivo .dmn).",
     "missing_process": "La actividad llama al proceso «{}», que no está en el paquete.",
+    "no_called": "La actividad de llamada no dice qué proceso llama (calledElement).",
     "bad_property": "Una propiedad spiffworkflow:property no tiene name o value.",
     "no_form": "La tarea de usuario no tiene formulario (propiedad formJsonSchemaFilename).",
     "missing_form": "El formulario «{}» no existe en forms/.",
@@ -94,8 +101,18 @@ MSG = {
     "bad_operator": "La operación «{}» no existe; use una de: {}.",
     "bad_entry": "La condición de la tabla de decisión no es válida: {}",
     "form_json": "El formulario no es JSON válido: {} (columna {}).",
-    "form_schema": "El formulario no es un JSON Schema válido en {}: {}",
-    "engine_error": "El motor no pudo leer el diagrama ({}: {}).",
+    "form_schema": "El formulario no es un JSON Schema válido en {}: {}.",
+    "engine_error": (
+        "El motor no pudo leer el diagrama por un error interno; avise al equipo técnico."
+    ),
+    "engine_rejects": "El motor no acepta {}: {}.",
+    "engine_generic": (
+        "El motor no acepta {} tal como está definido; revise sus propiedades en el modelador."
+    ),
+    "unreachable": (
+        "{} no se puede alcanzar: ningún camino de flujos lleva a {} desde un evento de inicio."
+    ),
+    "bad_default": ("El flujo por defecto de {} es «{}», que no es uno de sus flujos de salida."),
     "no_condition": (
         "El flujo sale de una compuerta sin condición y no es el flujo por defecto de la compuerta."
     ),
@@ -130,8 +147,11 @@ def validate_files(files: dict[str, str]) -> list[Problem]:
     """Every problem of the bundle ``files`` (relative path -> text). Never raises."""
     try:
         problems = _validate(files)
-    except Exception as exc:  # the validator itself must not become the error
-        problems = [Problem("", None, None, f"Error interno del validador: {exc!r}")]
+    except Exception:  # the validator itself must not become the error
+        message = (
+            "Error interno del validador; el paquete no se pudo revisar. Avise al equipo técnico."
+        )
+        problems = [Problem(_first_file(files), None, None, message)]
     return _dedupe(problems)
 
 
@@ -174,7 +194,7 @@ def _validate(files: dict[str, str]) -> list[Problem]:
         problems += check_dmn(name, root)
     unreadable = any(str(n).lower().endswith(".bpmn") and str(n) not in bpmn for n in files)
     if not unreadable and not any(_executable(p) for r in bpmn.values() for p in r.iter(_PROCESS)):
-        problems.append(Problem("", None, None, MSG["no_process"]))
+        problems += _no_process(bpmn)
     valid = {n: t for n, t in texts.items() if n in schema_valid}
     problems += _parse_with_spiff(valid, {**bpmn, **dmn}, problems)
     return problems
@@ -183,12 +203,33 @@ def _validate(files: dict[str, str]) -> list[Problem]:
 # --- files and XML ----------------------------------------------------------------------------
 
 
+def _no_process(bpmn: dict[str, etree._Element]) -> list[Problem]:
+    """No executable process: said on each diagram (the bundle itself only if it has none)."""
+    if not bpmn:
+        return [Problem("", None, None, MSG["no_process"])]
+    problems = []
+    for name, root in bpmn.items():
+        process = next(root.iter(_PROCESS), None)
+        where = process if process is not None else root
+        problems.append(Problem(name, where.sourceline, where.get("id"), MSG["no_process_here"]))
+    return problems
+
+
+def _first_file(files: object) -> str:
+    try:
+        return str(min(files, key=str)) if files else ""  # type: ignore[call-overload]
+    except Exception:
+        return ""
+
+
 def _as_text(name: str, value: object, problems: list[Problem]) -> str | None:
     if isinstance(value, bytes):
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError as exc:
-            problems.append(Problem(name, None, None, f"El archivo no es texto UTF-8 ({exc})."))
+            line = value.count(b"\n", 0, exc.start) + 1
+            message = f"El archivo no es texto UTF-8 (byte {exc.start})."
+            problems.append(Problem(name, line, None, message))
             return None
     if not isinstance(value, str):
         problems.append(Problem(name, None, None, "El archivo no tiene contenido de texto."))
@@ -201,12 +242,14 @@ def _load_xml(name: str, text: str, kind: str, problems: list[Problem]) -> etree
         root = etree.fromstring(text.encode("utf-8"), _XML_PARSER)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, None)
-        detail = re.sub(r"\s*,? line \d+, column \d+$", "", " ".join(str(exc.msg).split()))
+        message = re.sub(r"\s*,? line \d+, column \d+$", "", " ".join(str(exc.msg).split()))
+        detail = es.xml_syntax(message)
         where = f" (columna {column})" if column else ""
         problems.append(Problem(name, line, None, MSG["not_xml"].format(detail + where)))
         return None
-    except ValueError as exc:  # e.g. NUL characters
-        problems.append(Problem(name, None, None, f"El archivo no es XML válido: {exc}."))
+    except ValueError:  # NUL and other characters XML cannot hold
+        message = "El archivo no es XML válido: contiene caracteres nulos o de control."
+        problems.append(Problem(name, 1, None, message))
         return None
     if root.getroottree().docinfo.doctype:
         problems.append(Problem(name, 1, None, MSG["doctype"]))
@@ -239,9 +282,9 @@ def _check_xsd(name: str, text: str, root: etree._Element, kind: str) -> list[Pr
             return []
         errors = [(e.line, e.message) for e in validator.validator.error_log]
     label = "BPMN 2.0" if kind == "bpmn" else "DMN"
-    message = "El diagrama no cumple el esquema {}: {}"
+    message = "El diagrama no cumple el esquema {}: {}."
     return [
-        Problem(name, line, _id_at_line(root, line), message.format(label, _short(text)))
+        Problem(name, line, _id_at_line(root, line), message.format(label, es.xsd(_short(text))))
         for line, text in errors[:20]
     ]
 
@@ -249,13 +292,15 @@ def _check_xsd(name: str, text: str, root: etree._Element, kind: str) -> list[Pr
 def _short(message: str) -> str:
     message = message.replace(f"{{{BPMN_NS}}}", "bpmn:")
     message = message.replace(f"{{{SPIFF_NS}}}", "spiffworkflow:")
-    return re.sub(r"\{[^}]*\}", "", message)
+    return re.sub(r"\{(?:[a-z]+:|https?://)[^}]*\}", "", message)  # other namespaces
 
 
 def _id_at_line(root: etree._Element, line: int | None) -> str | None:
-    for element in root.iter():
-        if element.sourceline == line and isinstance(element.tag, str) and element.get("id"):
-            return element.get("id")
+    """The element an error on ``line`` belongs to (a task, for its misplaced bpmn:outgoing)."""
+    at_line = [e for e in root.iter() if e.sourceline == line and isinstance(e.tag, str)]
+    with_id = [e for e in at_line if e.get("id")]
+    for element in with_id or at_line:
+        return _owner_id(element)
     return None
 
 
@@ -291,6 +336,7 @@ def check_bpmn(
             problems += _check_element(name, element, local, ids, forms, decisions, processes)
             if local in FLOW_NODES and element.get("id") not in shapes:
                 problems.append(_at(name, element, MSG["no_shape"], "warning"))
+        problems += _check_flow(name, process)
     return problems
 
 
@@ -338,9 +384,100 @@ def _check_element(
             problems.append(_at(name, element, MSG["no_decision"]))
         elif decision.strip() not in decisions:
             problems.append(_at(name, element, MSG["missing_decision"].format(decision.strip())))
+    elif local == "callActivity" and not element.get("calledElement"):
+        problems.append(_at(name, element, MSG["no_called"]))
     elif local == "callActivity" and element.get("calledElement") not in processes:
         called = element.get("calledElement") or ""
         problems.append(_at(name, element, MSG["missing_process"].format(called)))
+    return problems
+
+
+# --- the flow: defaults and what no path reaches -----------------------------------------------
+
+_CONTAINERS = frozenset({"process", "subProcess", "transaction"})
+_ACTIVITIES = frozenset(
+    {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
+     "businessRuleTask", "callActivity", "subProcess", "adHocSubProcess", "transaction"}
+)  # fmt: skip
+
+
+def _check_flow(name: str, container: etree._Element) -> list[Problem]:
+    """In one process or subprocess: defaults that are not an outgoing flow, and flow nodes no
+    path of sequence flows reaches from a start event (nested subprocesses are checked too)."""
+    problems: list[Problem] = []
+    nodes = {
+        e.get("id"): e
+        for e in container.iterchildren(f"{{{BPMN_NS}}}*")
+        if etree.QName(e).localname in FLOW_NODES and e.get("id")
+    }
+    outgoing: dict[str, list[str]] = {}
+    for flow in container.iterchildren(f"{{{BPMN_NS}}}sequenceFlow"):
+        outgoing.setdefault(flow.get("sourceRef") or "", []).append(flow.get("id") or "")
+    targets = {
+        f.get("id"): f.get("targetRef")
+        for f in container.iterchildren(f"{{{BPMN_NS}}}sequenceFlow")
+    }
+    for node_id, node in nodes.items():
+        default = node.get("default")
+        if default is not None and default not in outgoing.get(node_id, []):
+            what = "la compuerta" if "Gateway" in etree.QName(node).localname else "la actividad"
+            problems.append(_at(name, node, MSG["bad_default"].format(what, default)))
+        if etree.QName(node).localname in _CONTAINERS and node.get("triggeredByEvent") != "true":
+            problems += _check_flow(name, node)
+    problems += _unreachable(name, nodes, outgoing, targets)
+    return problems
+
+
+def _unreachable(
+    name: str,
+    nodes: dict[str, etree._Element],
+    outgoing: dict[str, list[str]],
+    targets: dict[str, str | None],
+) -> list[Problem]:
+    def kind(node: etree._Element) -> str:
+        return etree.QName(node).localname
+
+    starts = [
+        i
+        for i, n in nodes.items()
+        if kind(n) == "startEvent" or n.get("triggeredByEvent") == "true"
+    ]
+    broken = any(t not in nodes for t in targets.values())
+    if not starts or broken:
+        return []  # reported as such (no start event, a flow to nowhere), not as a cascade
+    links: dict[str, list[str]] = {}  # link name -> catching events
+    for node_id, node in nodes.items():
+        link = node.find(f"{{{BPMN_NS}}}linkEventDefinition")
+        if kind(node) == "intermediateCatchEvent" and link is not None:
+            links.setdefault(link.get("name") or "", []).append(node_id)
+    attached: dict[str, list[str]] = {}
+    for node_id, node in nodes.items():
+        if kind(node) == "boundaryEvent":
+            attached.setdefault(node.get("attachedToRef") or "", []).append(node_id)
+    reached: set[str] = set()
+    stack = list(starts)
+    while stack:
+        node_id = stack.pop()
+        if node_id in reached or node_id not in nodes:
+            continue
+        reached.add(node_id)
+        node = nodes[node_id]
+        stack += [targets.get(f) or "" for f in outgoing.get(node_id, [])]
+        stack += attached.get(node_id, [])
+        link = node.find(f"{{{BPMN_NS}}}linkEventDefinition")
+        if kind(node) == "intermediateThrowEvent" and link is not None:
+            stack += links.get(link.get("name") or "", [])
+    problems = []
+    for node_id, node in nodes.items():
+        if node_id in reached or kind(node) == "boundaryEvent":
+            continue  # a boundary event is unreachable only with its activity, reported itself
+        if kind(node) in _ACTIVITIES:
+            subject, pronoun = "La actividad", "ella"
+        elif "Gateway" in kind(node):
+            subject, pronoun = "La compuerta", "ella"
+        else:
+            subject, pronoun = "El evento", "él"
+        problems.append(_at(name, node, MSG["unreachable"].format(subject, pronoun)))
     return problems
 
 
@@ -398,28 +535,42 @@ def check_dmn(name: str, root: etree._Element) -> list[Problem]:
             continue
         # As SpiffWorkflow's DMNEngine reads it: `? in (...)`, a value, or `> 5` after the input.
         candidates = [text.replace("?", "x")] if "?" in text else [text, f"x {text}"]
-        errors = [check_source(c, "eval") for c in candidates]
+        errors = [check_source(c, "eval") + check_script(c, "eval") for c in candidates]
         if all(errors):
-            problems.append(_at(name, node, MSG["bad_entry"].format("; ".join(errors[0]))))
+            detail = "; ".join(es.script_error(e)[1] for e in errors[0])
+            problems.append(_at(name, node, MSG["bad_entry"].format(detail)))
     return problems
 
 
 def _expression(
     name: str, node: etree._Element, text: str | None, mode: Mode, what: str
 ) -> list[Problem]:
-    """A script or expression from the diagram, checked by the restricted evaluator."""
+    """A script or expression from the diagram, checked by the restricted compiler and by the
+    static checks of engine.script_checks; nothing is run. One problem per error, on its line."""
     if text is None or not text.strip():
-        return [_at(name, node, f"{what} está vacío.")]
-    errors = check_source(text, mode)
-    if not errors:
-        return []
-    line = node.sourceline
-    match = re.match(r"Line (\d+):", errors[0])
-    if line is not None and match:
-        line += int(match.group(1)) - 1
+        empty = "vacía" if what.startswith("La ") else "vacío"  # every label starts El/La
+        return [_at(name, node, f"{what} está {empty}.")]
+    try:
+        errors = check_source(text, mode) + check_script(text, mode)
+    except (ValueError, MemoryError, RecursionError):
+        errors = ["línea 1: el texto no se puede leer como código"]
     kind = "El código" if mode == "exec" else "La expresión"
-    message = f"{what} no se puede ejecutar. {kind} «{_clip(text)}» tiene: {'; '.join(errors)}"
-    return [Problem(name, line, _owner_id(node), message)]
+    by_line: dict[int | None, list[str]] = {}
+    for error in errors:
+        script_line, detail = es.script_error(error)
+        line = node.sourceline
+        if line is not None and script_line is not None:
+            line += script_line - 1
+        by_line.setdefault(line, []).append(detail)
+    return [
+        Problem(
+            name,
+            line,
+            _owner_id(node),
+            f"{what} no se puede ejecutar: {'; '.join(details)}. {kind}: «{_clip(text)}».",
+        )
+        for line, details in by_line.items()
+    ]
 
 
 def _clip(text: str, size: int = 80) -> str:
@@ -449,14 +600,18 @@ def check_form(name: str, text: str) -> list[Problem]:
     try:
         schema = json.loads(text)
     except json.JSONDecodeError as exc:
-        return [Problem(name, exc.lineno, None, MSG["form_json"].format(exc.msg, exc.colno))]
+        detail = es.json_syntax(exc.msg)
+        return [Problem(name, exc.lineno, None, MSG["form_json"].format(detail, exc.colno))]
     if not isinstance(schema, dict):
         return [Problem(name, 1, None, "El formulario debe ser un objeto JSON (un JSON Schema).")]
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         line = _json_line(text, exc.absolute_path)
-        message = MSG["form_schema"].format(exc.json_path, exc.message)
+        detail = es.json_schema(
+            exc.json_path, str(exc.validator), exc.instance, exc.validator_value
+        )
+        message = MSG["form_schema"].format(exc.json_path, detail)
         return [Problem(name, line, None, message)]
     return []
 
@@ -507,23 +662,26 @@ def _parse_with_spiff(
 
 
 def _from_exception(exc: Exception, file: str, roots: dict[str, etree._Element]) -> Problem:
+    """SpiffWorkflow's complaint in Spanish, on its file, line and element when they exist."""
     if not isinstance(exc, ValidationException):
-        return Problem(file, None, None, MSG["engine_error"].format(type(exc).__name__, exc))
+        return Problem(file, None, None, MSG["engine_error"])
     text = str(exc.args[0]) if exc.args else str(exc)
     element_id = exc.id or None
     file = exc.file_name or (_file_of(roots, element_id) if element_id else None) or file
-    message = f"El motor rechazó el diagrama: {text.strip()}"
+    root = roots.get(file)
+    label = _label(root, element_id, exc.tag)
+    message = None
     if "no support implemented" in text:
         message = MSG["unsupported"].format(exc.tag.removeprefix("bpmn:"))
     elif match := re.search(r"perhaps a form has the same ID\? \((.*)\)", text):
-        flow = _find(roots.get(file), f"{{{BPMN_NS}}}sequenceFlow", "targetRef", match.group(1))
+        flow = _find(root, f"{{{BPMN_NS}}}sequenceFlow", "targetRef", match.group(1))
         element_id = flow.get("id") if flow is not None else element_id
         message = MSG["flow_ref"].format("llega a", match.group(1))
     elif match := re.search(r"No DMN Diagram available with id \"(.*?)\"", text):
         message = MSG["missing_decision"].format(match.group(1))
     elif match := re.search(r"The process '(.*?)' was not found", text):
-        for name, root in roots.items():
-            call = _find(root, f"{{{BPMN_NS}}}callActivity", "calledElement", match.group(1))
+        for name, candidate in roots.items():
+            call = _find(candidate, f"{{{BPMN_NS}}}callActivity", "calledElement", match.group(1))
             if call is not None:
                 file, element_id = name, call.get("id")
                 break
@@ -532,8 +690,93 @@ def _from_exception(exc: Exception, file: str, roots: dict[str, etree._Element])
         message = MSG["no_condition"]
     elif text.startswith("Duplicate process ID"):
         message = f"El id de proceso «{exc.id}» está repetido en el paquete."
+    elif match := re.search(r"Data Store with name (.*) has no implementation", text):
+        store = _find(root, f"{{{BPMN_NS}}}dataStore", "name", match.group(1))
+        element_id = store.get("id") if store is not None else element_id
+        message = MSG["engine_rejects"].format(
+            "almacenes de datos",
+            f"«{match.group(1)}» no tiene implementación; quítelo del diagrama",
+        )
+    elif match := re.search(r"Cannot resolve data(Input|Output)Association", text):
+        message = _data_association(root, element_id, match.group(1))
+    elif "unexpected keyword argument 'node'" in text or re.search(r"Expected an? \w+ node", text):
+        message = _event_reference(root, element_id)
+    if element_id is None and (
+        match := re.search(r"^(\w+)(?: Store)? (?:identifier|name) is", text)
+    ):
+        tag = "dataStore" if text.startswith("Data Store") else match.group(1).lower()
+        unnamed = (
+            next(
+                (
+                    e
+                    for e in root.iter(f"{{{BPMN_NS}}}{tag}")
+                    if not e.get("id") or not e.get("name")
+                ),
+                None,
+            )
+            if root is not None
+            else None
+        )
+        line_hint = unnamed.sourceline if unnamed is not None else None
+    else:
+        line_hint = None
+    if message is None:
+        spanish = es.spiff(text)
+        message = (
+            MSG["engine_rejects"].format(label, spanish)
+            if spanish
+            else MSG["engine_generic"].format(label)
+        )
     line = exc.line_number if isinstance(exc.line_number, int) else None
-    return Problem(file, line or _line_of(roots.get(file), element_id), element_id, message)
+    line = line or _line_of(roots.get(file), element_id) or line_hint
+    return Problem(file, line, element_id, message)
+
+
+def _label(root: etree._Element | None, element_id: str | None, tag: str | None) -> str:
+    """How a message names an element: «Revisar» (bpmn:userTask), or the element's kind."""
+    element = _find(root, "{*}*", "id", element_id) if element_id else None
+    if element is None and not tag:
+        return "el diagrama"
+    kind = es.element_label(tag or etree.QName(element).localname)
+    name = element.get("name") if element is not None else None
+    return f"«{name}» ({kind})" if name else f"este elemento ({kind})"
+
+
+def _data_association(root: etree._Element | None, element_id: str | None, way: str) -> str:
+    element = _find(root, "{*}*", "id", element_id) if element_id else None
+    ref = "sourceRef" if way == "Input" else "targetRef"
+    refs = (
+        element.xpath(f"./bpmn:data{way}Association/bpmn:{ref}", namespaces=NS)
+        if element is not None
+        else []
+    )
+    ids = {e.get("id") for e in root.iter()} if root is not None else set()
+    missing = [r.text for r in refs if (r.text or "").strip()]
+    target = next((t for t in missing if t not in ids), missing[0] if missing else "")
+    direction = "entrada" if way == "Input" else "salida"
+    return (
+        f"La asociación de datos de {direction} apunta a «{target}», que no es un objeto ni un "
+        "almacén de datos de este proceso."
+    )
+
+
+_EVENT_REFS = {
+    "messageRef": "el mensaje",
+    "signalRef": "la señal",
+    "errorRef": "el error",
+    "escalationRef": "el escalamiento",
+}
+
+
+def _event_reference(root: etree._Element | None, element_id: str | None) -> str:
+    element = _find(root, "{*}*", "id", element_id) if element_id else None
+    ids = {e.get("id") for e in root.iter()} if root is not None else set()
+    for definition in element.iterchildren() if element is not None else ():
+        for attribute, noun in _EVENT_REFS.items():
+            ref = definition.get(attribute)
+            if ref and ref not in ids:
+                return f"El evento usa {noun} «{ref}», que no existe en el archivo."
+    return "El evento hace referencia a un mensaje, señal, error o escalamiento que no existe."
 
 
 def _find(root: etree._Element | None, tag: str, attribute: str, value: str) -> Any:
