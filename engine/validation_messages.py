@@ -104,30 +104,30 @@ _RESTRICTED: list[Rule] = [
         r"la construcción «\1» no está permitida",
     ),
 ]
-_SPANISH = re.compile(r"^(no se permite|el nombre|el atributo|error de sintaxis: [a-záéíóú«¿]|"
-                      r"línea \d+: )")  # fmt: skip
+# What engine.sandbox's own policy says, in Spanish already.
+_SANDBOX = re.compile(r"^(?:no se permite|el nombre \"\w+\" no está permitido)")
 
 
 def script_error(message: str) -> tuple[int | None, str]:
-    """The line (of the script) and the Spanish text of a restricted compiler's message."""
+    """The line (in the script) and the Spanish text of a problem found in a script: from the
+    restricted compiler ("Line N: …", English) or from engine.script_checks ("línea N: …")."""
+    if match := re.match(r"línea (\d+): ", message):
+        return int(match.group(1)), message[match.end() :]
     line = None
-    if match := re.match(r"(?:Line|línea) (\d+): ?", message):
+    if match := re.match(r"Line (\d+): ?", message):
         line, message = int(match.group(1)), message[match.end() :]
-    if syntax := re.match(
-        r"(?:SyntaxError|IndentationError|TabError): (.*) at statement:", message
-    ):
+    if syntax := re.match(r"(?:\w*Error): (.*) at statement:", message, re.S):
         return line, "error de sintaxis: " + python_syntax(syntax.group(1))
     if message.startswith("error de sintaxis: "):
-        detail = message.removeprefix("error de sintaxis: ")
-        return line, "error de sintaxis: " + python_syntax(detail)
-    if _SPANISH.match(message) and not re.search(r"[A-Za-z]+ (is|are) ", message):
-        return line, message
+        return line, "error de sintaxis: " + python_syntax(
+            message.removeprefix("error de sintaxis: ")
+        )
+    if _SANDBOX.match(message):
+        return line, message.replace('"', "«", 1).replace('"', "»", 1)
     return line, _translate(message, _RESTRICTED, "una construcción que los diagramas no permiten")
 
 
 def python_syntax(message: str) -> str:
-    if re.match(r"^(el|la|un|una|sobra|falta|sangría|mezcla|hay|no se|«)", message):
-        return message  # already ours
     return _translate(message, _PYTHON_SYNTAX, "sintaxis no válida")
 
 
