@@ -451,6 +451,7 @@ def test_huge_constants_powers_and_ranges_are_refused(
     ("carrier", "code", "expected"),
     [
         ("parameter", "'{0.__class__}'.format(radicado)", "lee atributos"),
+        ("parameter", "'{0[clave]}'.format(caso)", "lee atributos o elementos"),
         ("condition", "str.format('{0.__class__}', urgente) != ''", "lee atributos"),
         ("parameter", "'{radicado}'.format(radicado=radicado)", "«.format()» no está permitido"),
         ("parameter", "'{r}'.format_map(caso)", "«.format_map()» no está permitido"),
