@@ -477,7 +477,8 @@ def _unreachable(
             subject, pronoun = "La compuerta", "ella"
         else:
             subject, pronoun = "El evento", "él"
-        problems.append(_at(name, node, MSG["unreachable"].format(subject, pronoun)))
+        message = MSG["unreachable"].format(subject, pronoun)
+        problems.append(_at(name, node, message, "warning"))  # it never runs, so it harms no case
     return problems
 
 
