@@ -191,7 +191,10 @@ def _validate(files: dict[str, str]) -> list[Problem]:
     for name, root in bpmn.items():
         problems += check_bpmn(name, root, forms, decisions, processes)
     for name, root in dmn.items():
-        problems += check_dmn(name, root)
+        table_problems = _check_decision_table(name, root)
+        if table_problems:  # SpiffWorkflow would only crash on it: not given to its parser
+            schema_valid.discard(name)
+        problems += table_problems + check_dmn(name, root)
     unreadable = any(str(n).lower().endswith(".bpmn") and str(n) not in bpmn for n in files)
     if not unreadable and not any(_executable(p) for r in bpmn.values() for p in r.iter(_PROCESS)):
         problems += _no_process(bpmn)
@@ -521,6 +524,27 @@ def _check_service_task(name: str, element: etree._Element) -> list[Problem]:
     return problems
 
 
+def _check_decision_table(name: str, root: etree._Element) -> list[Problem]:
+    """What SpiffWorkflow's DMN parser needs and crashes without: one decision per file, with an
+    id, holding a decision table."""
+    decisions = list(root.iter(_dmn_tag(root, "decision")))
+    if len(decisions) > 1:
+        message = (
+            f"El archivo tiene {len(decisions)} decisiones y el motor lee una sola por archivo; "
+            "ponga cada tabla de decisión en su propio archivo .dmn."
+        )
+        return [_at(name, decisions[1], message)]
+    if decisions and not decisions[0].get("id"):
+        return [_at(name, decisions[0], "La decisión no tiene id.")]
+    if decisions and decisions[0].find(_dmn_tag(root, "decisionTable")) is None:
+        message = (
+            "La decisión no tiene tabla de decisión (decisionTable); el motor solo ejecuta "
+            "tablas de decisión."
+        )
+        return [_at(name, decisions[0], message)]
+    return []
+
+
 def check_dmn(name: str, root: etree._Element) -> list[Problem]:
     problems: list[Problem] = []
     for tag, label in (
@@ -659,7 +683,29 @@ def _parse_with_spiff(
         except Exception as exc:
             problems.append(_from_exception(exc, _file_of(roots, process_id) or "", roots))
     reported = {(p.file, p.element_id) for p in earlier if p.severity == "error" and p.element_id}
+    reported |= _callers_of_unparsed_decisions(texts, roots)
     return [p for p in problems if (p.file, p.element_id) not in reported]
+
+
+def _callers_of_unparsed_decisions(
+    texts: dict[str, str], roots: dict[str, etree._Element]
+) -> set[tuple[str, str | None]]:
+    """Business rule tasks whose decision table is in a file kept from SpiffWorkflow (its
+    problem is already reported there; the engine would only add a misleading one here)."""
+    unparsed = {
+        d.get("id")
+        for name, root in roots.items()
+        if name.lower().endswith(".dmn") and name not in texts
+        for d in root.iter(_dmn_tag(root, "decision"))
+    }
+    xpath = "./bpmn:extensionElements/spiffworkflow:calledDecisionId"
+    return {
+        (name, task.get("id"))
+        for name, root in roots.items()
+        if name.lower().endswith(".bpmn")
+        for task in root.iter(f"{{{BPMN_NS}}}businessRuleTask")
+        if any((d.text or "").strip() in unparsed for d in task.xpath(xpath, namespaces=NS))
+    }
 
 
 def _from_exception(exc: Exception, file: str, roots: dict[str, etree._Element]) -> Problem:

@@ -365,6 +365,11 @@ _SPIFF: list[Rule] = [
     ),
     (r"Process ([\w:.-]+) is not executable", r"el proceso «\1» no es ejecutable"),
     (r"No decisions found", "la tabla de decisión no tiene ninguna decisión"),
+    (r"Unknown type in decision table", "la tabla de decisión tiene un elemento que no conoce"),
+    (
+        r"Malformed Output Expression",
+        "una salida de la tabla de decisión no es una expresión válida",
+    ),
     (
         r"Multiple decision tables",
         "el archivo tiene varias tablas de decisión y el motor lee solo una",

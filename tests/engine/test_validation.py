@@ -864,3 +864,32 @@ def test_cli_unreadable_file_reason_in_spanish(tmp_path: Path) -> None:
         f"{tmp_path / 'no.bpmn'}: No se puede leer el archivo: el archivo no existe."
         in result.stdout
     )
+
+
+DMN = "bpmn/decidir_area.dmn"
+
+
+def decision_of(bundle: dict[str, str]) -> str:
+    text = bundle[DMN]
+    return text[text.index("<decision ") : text.index("</decision>") + len("</decision>")]
+
+
+def test_two_decisions_in_one_file_are_refused_in_spanish(bundle: dict[str, str]) -> None:
+    decision = decision_of(bundle)
+    second = re.sub(r'id="(\w+)"', r'id="otra_\1"', decision)
+    files = edit(bundle, DMN, decision, f"{decision}\n  {second}")
+    problem = spanish(only_error(validate_files(files)))
+    assert (problem.file, problem.element_id) == (DMN, "otra_decidir_area")
+    assert problem.line == line_of(files[DMN], '<decision id="otra_decidir_area"')
+    assert "el motor lee una sola por archivo" in problem.message
+
+
+def test_decision_without_a_table_is_refused_in_spanish(bundle: dict[str, str]) -> None:
+    literal = (
+        '<decision id="decidir_area" name="Área"><literalExpression id="le"><text>"x"</text>'
+        "</literalExpression></decision>"
+    )
+    files = edit(bundle, DMN, decision_of(bundle), literal)
+    problem = spanish(only_error(validate_files(files)))  # not also on br_area, which calls it
+    assert (problem.file, problem.element_id) == (DMN, "decidir_area")
+    assert "no tiene tabla de decisión (decisionTable)" in problem.message
