@@ -357,6 +357,10 @@ def _check_element(
         problems.append(_at(name, element, MSG["unsupported"].format(local)))
     if local in EXPRESSIONS:
         problems += _expression(name, element, element.text, "eval", EXPRESSIONS[local])
+    xpath = "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
+    for prop in element.xpath(xpath, namespaces=NS):  # any task may carry properties
+        if prop.get("name") is None or prop.get("value") is None:
+            problems.append(_at(name, prop, MSG["bad_property"]))
     for script in ("preScript", "postScript"):
         xpath = f"./bpmn:extensionElements/spiffworkflow:{script}"
         for node in element.xpath(xpath, namespaces=NS):
@@ -490,10 +494,8 @@ def _check_user_task(name: str, element: etree._Element, forms: set[str]) -> lis
     properties: dict[str, str | None] = {}
     xpath = "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
     for prop in element.xpath(xpath, namespaces=NS):
-        if prop.get("name") is None or prop.get("value") is None:
-            problems.append(_at(name, prop, MSG["bad_property"]))
-            continue
-        properties[prop.get("name")] = prop.get("value")
+        if prop.get("name") is not None and prop.get("value") is not None:
+            properties[prop.get("name")] = prop.get("value")  # else reported by _check_element
     form = properties.get("formJsonSchemaFilename")
     if not form:
         problems.append(_at(name, element, MSG["no_form"]))
@@ -516,9 +518,16 @@ def _check_service_task(name: str, element: etree._Element) -> list[Problem]:
         message = MSG["bad_operator"].format(operator.get("id") or "", ", ".join(OPERATORS))
         problems.append(_at(name, element, message))
     for param in operator.iter(f"{{{SPIFF_NS}}}parameter"):
-        if param.get("id") is None or param.get("type") is None:
-            problems.append(_at(name, param, "Un parámetro del servicio no tiene id o type."))
-        elif param.get("value") is not None:
+        missing = [a for a in ("id", "type", "value") if param.get(a) is None]
+        if missing:
+            attributes = " y ".join(missing)
+            message = (
+                f"A un parámetro del servicio le falta el atributo {attributes}."
+                if len(missing) == 1
+                else f"A un parámetro del servicio le faltan los atributos {attributes}."
+            )
+            problems.append(_at(name, param, message))
+        else:
             label = f"El parámetro «{param.get('id')}» del servicio"
             problems += _expression(name, param, param.get("value"), "eval", label)
     return problems
@@ -526,8 +535,12 @@ def _check_service_task(name: str, element: etree._Element) -> list[Problem]:
 
 def _check_decision_table(name: str, root: etree._Element) -> list[Problem]:
     """What SpiffWorkflow's DMN parser needs and crashes without: one decision per file, with an
-    id, holding a decision table."""
+    id, holding a decision table whose parts have ids and whose rules fit its columns."""
     decisions = list(root.iter(_dmn_tag(root, "decision")))
+    if not decisions:
+        return [
+            Problem(name, root.sourceline, root.get("id"), "El archivo no tiene ninguna decisión.")
+        ]
     if len(decisions) > 1:
         message = (
             f"El archivo tiene {len(decisions)} decisiones y el motor lee una sola por archivo; "
@@ -542,7 +555,40 @@ def _check_decision_table(name: str, root: etree._Element) -> list[Problem]:
             "tablas de decisión."
         )
         return [_at(name, decisions[0], message)]
-    return []
+    return _check_table_parts(name, root)
+
+
+_TABLE_PARTS = {
+    "input": "La entrada",
+    "output": "La salida",
+    "rule": "La regla",
+    "inputEntry": "La condición de la regla",
+    "outputEntry": "El resultado de la regla",
+}
+
+
+def _check_table_parts(name: str, root: etree._Element) -> list[Problem]:
+    problems = []
+    for local, label in _TABLE_PARTS.items():
+        for part in root.iter(_dmn_tag(root, local)):
+            if not part.get("id"):
+                problems.append(_at(name, part, f"{label} de la tabla de decisión no tiene id."))
+    for table in root.iter(_dmn_tag(root, "decisionTable")):
+        columns = {kind: len(table.findall(_dmn_tag(root, kind))) for kind in ("input", "output")}
+        for rule in table.iter(_dmn_tag(root, "rule")):
+            for kind, noun, column in (
+                ("input", "condiciones", "de entrada"),
+                ("output", "resultados", "de salida"),
+            ):
+                found = len(rule.findall(_dmn_tag(root, f"{kind}Entry")))
+                if found > columns[kind]:
+                    plural = "columna" if columns[kind] == 1 else "columnas"
+                    message = (
+                        f"La regla tiene {found} {noun} y la tabla solo {columns[kind]} "
+                        f"{plural} {column}."
+                    )
+                    problems.append(_at(name, rule, message))
+    return problems
 
 
 def check_dmn(name: str, root: etree._Element) -> list[Problem]:

@@ -893,3 +893,70 @@ def test_decision_without_a_table_is_refused_in_spanish(bundle: dict[str, str]) 
     problem = spanish(only_error(validate_files(files)))  # not also on br_area, which calls it
     assert (problem.file, problem.element_id) == (DMN, "decidir_area")
     assert "no tiene tabla de decisión (decisionTable)" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            '<spiffworkflow:parameter id="plantilla" type="str" value="\'urgente\'" />',
+            '<spiffworkflow:parameter id="plantilla" type="str" />',
+            "A un parámetro del servicio le falta el atributo value.",
+        ),
+        (
+            '<spiffworkflow:parameter id="plantilla" type="str" value="\'urgente\'" />',
+            "<spiffworkflow:parameter value=\"'urgente'\" />",
+            "A un parámetro del servicio le faltan los atributos id y type.",
+        ),
+        (
+            "</spiffworkflow:serviceTaskOperator>",
+            "</spiffworkflow:serviceTaskOperator><spiffworkflow:properties>"
+            '<spiffworkflow:property name="hito" /></spiffworkflow:properties>',
+            "Una propiedad spiffworkflow:property no tiene name o value.",
+        ),
+    ],
+)
+def test_spiffworkflow_extensions_the_engine_would_crash_on(
+    bundle: dict[str, str], old: str, new: str, expected: str
+) -> None:
+    """Only our message: SpiffWorkflow's own crash (a KeyError) adds nothing after it."""
+    problem = spanish(only_error(validate_files(edit(bundle, MINI, old, new))))
+    assert (problem.element_id, problem.message) == ("st_avisar", expected)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "element_id", "expected"),
+    [
+        (
+            '<output id="out_area"',
+            "<output",
+            "dt_decidir_area",
+            "La salida de la tabla de decisión no tiene id.",
+        ),
+        (
+            '<rule id="r2">',
+            "<rule>",
+            "dt_decidir_area",
+            "La regla de la tabla de decisión no tiene id.",
+        ),
+        (
+            '<inputEntry id="r1_i0">',
+            '<inputEntry id="r1_extra"><text>-</text></inputEntry><inputEntry id="r1_i0">',
+            "r1",
+            "La regla tiene 2 condiciones y la tabla solo 1 columna de entrada.",
+        ),
+    ],
+)
+def test_decision_table_parts_the_engine_would_crash_on(
+    bundle: dict[str, str], old: str, new: str, element_id: str, expected: str
+) -> None:
+    problem = spanish(only_error(validate_files(edit(bundle, DMN, old, new))))
+    assert (problem.file, problem.element_id, problem.message) == (DMN, element_id, expected)
+
+
+def test_dmn_file_without_a_decision(bundle: dict[str, str]) -> None:
+    files = edit(bundle, DMN, decision_of(bundle), "")
+    found = [spanish(p) for p in errors(validate_files(files))]
+    assert any(
+        p.file == DMN and p.message == "El archivo no tiene ninguna decisión." for p in found
+    )
