@@ -1,6 +1,6 @@
 """The Caso PQRS process, path by path, through the durable engine."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -110,6 +110,15 @@ def test_filing_assigns_consecutive_radicados_and_the_legal_deadline(desk, clock
     ).all()
     citizen = people["citizen"].id
     assert steps == [(f"ut_5_2_{n}", citizen) for n in (1, 3, 4, 5)]
+
+
+def test_the_radicado_takes_the_year_in_bogota_not_in_utc(desk, clock):
+    engine, people = desk
+    # 31 December, 19:30 in Bogotá is already 1 January in UTC: still a case of 2026.
+    clock.set(datetime(2026, 12, 31, 19, 30, tzinfo=f.BOGOTA))
+    assert filed(engine, people).radicado == "AV-2026-000001"
+    clock.set(datetime(2027, 1, 1, 0, 30, tzinfo=f.BOGOTA))
+    assert filed(engine, people).radicado == "AV-2027-000001"
 
 
 def test_a_compliment_skips_the_analysis_and_goes_straight_to_the_response(desk):
