@@ -296,9 +296,14 @@ def command_mutate(args: argparse.Namespace) -> int:
     """Mutation spot-check (mutmut, not in CI) of the rule modules listed in pyproject.toml
     ``[tool.mutmut]``: one small bug at a time, each run against the tests that call the
     function it changed, on SQLite; then the list of survivors (``mutmut show <name>``
-    prints one). Modules given as paths limit the run to them."""
+    prints one). Modules given as paths limit the run to them; ``--leave-out tests/web/``
+    leaves tests out by node id prefix (engine rules are pinned by the engine tests, and the
+    web tests take most of the time on two cores)."""
     ensure_venv("test,mutate")
     env = test_environment()
+    if args.leave_out:
+        # mutmut runs pytest in its own process; pytest reads this variable there.
+        env["PYTEST_ADDOPTS"] = " ".join(f"--deselect={prefix}" for prefix in args.leave_out)
     prefixes = []
     for module in args.modules:
         path = Path(module)
@@ -361,6 +366,9 @@ def main(argv: list[str] | None = None) -> int:
     mutate = commands.add_parser("mutate", help="prueba de mutación de los módulos de reglas")
     mutate.add_argument("modules", nargs="*", help="p. ej. engine/cases.py (por omisión todos)")
     mutate.add_argument("--max-children", type=int, help="procesos en paralelo (por omisión CPUs)")
+    mutate.add_argument(
+        "--leave-out", action="append", default=[], help="pruebas a omitir, p. ej. tests/web/"
+    )
     args = parser.parse_args(argv)
     handler = globals()[f"command_{args.command}"]
     return handler(args)

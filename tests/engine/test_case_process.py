@@ -128,28 +128,31 @@ def test_a_compliment_skips_the_analysis_and_goes_straight_to_the_response(desk)
     assert f.open_tasks(engine.session, case.id) == ["ut_5_2_14"]
 
 
-def test_an_answer_without_escalation_reaches_the_citizen(desk):
+def test_an_answer_without_escalation_reaches_the_citizen(desk, clock):
     engine, people = desk
     case = drawn_for_review(engine, people)
     review_and_analyse(engine, people, case, escalate=False)
     draft(engine, people, case)
     approve(engine, people, case)
+    clock.advance(timedelta(hours=2))
     finish(engine, people, case)
     engine.session.refresh(case)
     assert case.status == "respondido" and case.answer.startswith("Hemos revisado")
+    # With no escalation notice before it, the final answer is also the first response.
+    assert case.answered_at == case.first_response_at == clock.now()
     instance = engine.session.scalars(
         select(ProcessInstance).where(ProcessInstance.case_id == case.id)
     ).one()
     assert instance.status == "completed"
 
 
-def test_escalation_to_an_area_and_back_with_a_not_my_area_return(desk):
+def test_escalation_to_an_area_and_back_with_a_not_my_area_return(desk, clock):
     engine, people = desk
-    case = filed(engine, people)
+    case = drawn_for_review(engine, people)
     review_and_analyse(engine, people, case, escalate=True)
     assert f.complete_services(engine) == ["notify:escalamiento"]
     engine.session.refresh(case)
-    assert case.first_response_at is not None
+    assert case.first_response_at == clock.now()  # the escalation notice
     act(engine, people, "asesor", case, "ut_5_2_10", area="area_juridica", dias_area=5)
     assert f.complete_services(engine) == ["notify:asignacion"]
     assert case.status == "escalado" and case.area == "area_juridica" and case.area_due
@@ -166,7 +169,8 @@ def test_escalation_to_an_area_and_back_with_a_not_my_area_return(desk):
         es_de_mi_area=False,
         motivo_devolucion="Corresponde a Fondos en Administración.",
     )
-    assert case.area is None
+    # Returned: the case is back with the asesor, no area and no area term.
+    assert (case.status, case.area, case.area_due) == ("en_tramite", None, None)
     assert f.open_tasks(engine.session, case.id) == ["ut_5_2_10"]
     act(engine, people, "asesor", case, "ut_5_2_10", area="area_fondos", dias_area=3)
     f.complete_services(engine)
@@ -187,7 +191,15 @@ def test_escalation_to_an_area_and_back_with_a_not_my_area_return(desk):
         "ut_5_2_13",
         informacion_area="Se reversó el segundo pago el 12 de marzo de 2026.",
     )
+    assert case.status == "en_tramite"  # the area answered: back with the asesor
     assert f.open_tasks(engine.session, case.id) == ["ut_5_2_14"]
+    first_response = case.first_response_at
+    draft(engine, people, case)
+    approve(engine, people, case)
+    clock.advance(timedelta(hours=2))
+    finish(engine, people, case)
+    # The final answer does not move the first response the escalation notice gave.
+    assert (case.first_response_at, case.answered_at) == (first_response, clock.now())
 
 
 def test_quality_rejection_loops_back_to_the_draft_until_approved(desk):
@@ -227,6 +239,7 @@ def test_an_answer_not_drawn_for_review_goes_straight_to_classification(desk):
     assert f.open_tasks(engine.session, case.id) == ["ut_5_2_16"]
     finish(engine, people, case)
     assert not case.reviewed
+    assert case.classification == "pagos_y_extractos"
 
 
 def test_the_first_response_reminder_and_alert_fire_by_the_clock(desk, clock):
@@ -276,8 +289,16 @@ def test_legal_and_area_deadlines_remind_and_alert(desk, clock):
         "notify:recordatorio_legal",
         "notify:alerta_legal",
     ]
-    terms = engine.session.scalars(select(CaseAlert.term).where(CaseAlert.case_id == case.id)).all()
-    assert sorted(terms) == ["area", "legal"]
+    alerts = engine.session.execute(
+        select(CaseAlert.term, CaseAlert.area, CaseAlert.raised_at).where(
+            CaseAlert.case_id == case.id
+        )
+    ).all()
+    # Each alert records the term that expired and the area that had the case then.
+    assert sorted((term, area) for term, area, _ in alerts) == [
+        ("area", "area_fondos"),
+        ("legal", "area_fondos"),
+    ]
 
 
 def test_a_prorroga_moves_the_legal_alert(desk, clock):
