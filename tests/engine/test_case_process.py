@@ -156,6 +156,7 @@ def test_escalation_to_an_area_and_back_with_a_not_my_area_return(desk, clock):
     act(engine, people, "asesor", case, "ut_5_2_10", area="area_juridica", dias_area=5)
     assert f.complete_services(engine) == ["notify:asignacion"]
     assert case.status == "escalado" and case.area == "area_juridica" and case.area_due
+    assert case.escalated  # counted as escalated in the monthly report, even once returned
     task = f.open_task(engine.session, case.id, "ut_5_2_11")
     assert task.candidate_group == "area_juridica"
     with pytest.raises(NotAllowed):
@@ -171,6 +172,7 @@ def test_escalation_to_an_area_and_back_with_a_not_my_area_return(desk, clock):
     )
     # Returned: the case is back with the asesor, no area and no area term.
     assert (case.status, case.area, case.area_due) == ("en_tramite", None, None)
+    assert case.escalated
     assert f.open_tasks(engine.session, case.id) == ["ut_5_2_10"]
     act(engine, people, "asesor", case, "ut_5_2_10", area="area_fondos", dias_area=3)
     f.complete_services(engine)
