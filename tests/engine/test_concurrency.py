@@ -1,9 +1,10 @@
 """Two people at once: radicados stay consecutive, one completion wins, nothing half-written.
 
-SQLite runs one writer at a time (BEGIN IMMEDIATE), so a real race between two transactions
-happens only on PostgreSQL. Each test here still proves its point on SQLite: the interleavings
-are made deterministic (a stale copy kept across transactions, a filing slipped in between two
-statements), and a test that needs PostgreSQL says so in its name.
+On SQLite a transaction reads without a lock and takes the only write lock at its first write
+(engine.database.start_writing), so two writers never interleave their writes there; on
+PostgreSQL they do. Each test here proves its point on both: the interleavings are made
+deterministic (a copy read before the other writer committed, a filing slipped in between two
+statements), and a test that needs PostgreSQL would say so in its name.
 """
 
 import threading
@@ -57,8 +58,8 @@ def in_threads(count, work):
 
 def keep_a_copy(session, case_id):
     """Load the case's instance and case and keep them: the session's identity map holds them
-    only weakly, and a copy that is kept is not read again; this is what a concurrent request
-    that read them before the other one committed works on."""
+    only weakly, and a copy that is kept is not read again. This is what a request that read
+    them before another one committed works on (on SQLite too: reads take no lock)."""
     instance = session.scalars(
         select(ProcessInstance).where(ProcessInstance.case_id == case_id)
     ).one()
@@ -113,8 +114,8 @@ def test_a_filing_that_takes_a_number_midway_does_not_give_the_same_radicado_twi
                 other.commit()
                 slipped_in.append(case.radicado)
         else:
-            # SQLite: this transaction holds the only write lock, so no other connection can
-            # write now; the other filing's increment is made on this connection instead.
+            # SQLite: this transaction holds the only write lock since its first write, so no
+            # other connection can write now; the other filing's increment is made here instead.
             conn.exec_driver_sql("UPDATE radicado_counters SET last = last + 1")
             slipped_in.append("AV-2026-000002")
 
