@@ -1,9 +1,11 @@
 """Rules of the case record (engine/cases.py) that the shipped diagram does not reach."""
 
+from datetime import date
+
 from sqlalchemy import select
 
 from engine import cases
-from engine.models import CaseAlert
+from engine.models import CaseAlert, Closure
 from engine.runtime import Engine
 from tests import factories as f
 
@@ -18,3 +20,14 @@ def test_an_alert_task_that_names_no_term_records_the_legal_one(session, clock):
     session.flush()
     alerts = session.execute(select(CaseAlert.term, CaseAlert.raised_at)).all()
     assert alerts == [("legal", clock.now())]
+
+
+def test_a_closure_day_entered_by_an_administrator_moves_the_legal_deadline(session, clock):
+    session.add(Closure(day=date(2026, 3, 11), reason="Jornada de inventario"))
+    engine = Engine(session, clock)
+    f.deploy(engine)
+    citizen = f.user(session, "52000111", "usuario", now=clock.now(), kind="citizen")
+    case = f.file_case(engine, citizen)
+    # Filed Tue 10 Mar 2026: 15 business days skip San José (Mon 23 Mar) -> Wed 1 Apr; the
+    # closure on Wed 11 Mar adds one, and Holy Thursday and Good Friday follow -> Mon 6 Apr.
+    assert case.legal_due.astimezone(f.BOGOTA).date() == date(2026, 4, 6)
