@@ -31,3 +31,18 @@ def test_a_closure_day_entered_by_an_administrator_moves_the_legal_deadline(sess
     # Filed Tue 10 Mar 2026: 15 business days skip San José (Mon 23 Mar) -> Wed 1 Apr; the
     # closure on Wed 11 Mar adds one, and Holy Thursday and Good Friday follow -> Mon 6 Apr.
     assert case.legal_due.astimezone(f.BOGOTA).date() == date(2026, 4, 6)
+
+
+def test_scripts_see_the_case_under_the_documented_names(session, clock):
+    engine = Engine(session, clock)
+    f.deploy(engine)
+    citizen = f.user(session, "52000111", "usuario", now=clock.now(), kind="citizen")
+    case = f.file_case(engine, citizen)
+    seen = cases.facts(case)  # docs/bpmn-conventions.md: what ``caso`` holds
+    assert (seen["radicado"], seen["tipo"], seen["estado"]) == (
+        "AV-2026-000001",
+        "reclamo",
+        "en_tramite",
+    )
+    assert (seen["area"], seen["prorrogado"], seen["vence_area"]) == (None, False, None)
+    assert seen["vence_legal"] == case.legal_due.isoformat()
