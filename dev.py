@@ -13,7 +13,7 @@ running together until Ctrl-C stops them:
   listed at http://127.0.0.1:8026/) unless ``SMTP_HOST`` is set.
 
 ``test`` installs the project with its test extras (and Debian's Chromium when absent) and
-runs ruff and the whole suite on SQLite with an embedded Redis, then on the machine's
+runs ruff and the whole suite on SQLite with an embedded Redis and, side by side, on the machine's
 PostgreSQL and Redis.
 
 ``mutate`` (not in CI) puts one small bug at a time into the rule modules and lists the ones no
@@ -31,6 +31,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import venv
 from pathlib import Path
@@ -267,10 +268,22 @@ def command_test(args: argparse.Namespace) -> int:
         )
     lint = subprocess.run([str(BIN / "ruff"), "check", "."], cwd=ROOT, env=env)
     failed = ["ruff"] if lint.returncode else []
+    # The passes share nothing (database, Redis, ports, temporary folders), so they run side by
+    # side; each writes to its own log, printed whole when it ends.
+    pytest = [str(BIN / "python"), "-m", "pytest", "-p", "no:cacheprovider", *args.pytest_args]
+    running = []
     for label, extra in passes:
         say(f"pruebas: {label}")
-        pytest = [str(BIN / "python"), "-m", "pytest", "-p", "no:cacheprovider", *args.pytest_args]
-        if subprocess.run(pytest, cwd=ROOT, env={**env, **extra}).returncode:
+        log = tempfile.TemporaryFile()
+        child = subprocess.Popen(pytest, cwd=ROOT, env={**env, **extra}, stdout=log, stderr=log)
+        running.append((label, child, log))
+    for label, child, log in running:
+        code = child.wait()
+        log.seek(0)
+        say(f"— {label} —")
+        sys.stdout.buffer.write(log.read())
+        sys.stdout.flush()
+        if code:
             failed.append(label)
     if failed:
         say("fallaron: " + ", ".join(failed))
