@@ -13,8 +13,8 @@ running together until Ctrl-C stops them:
   listed at http://127.0.0.1:8026/) unless ``SMTP_HOST`` is set.
 
 ``test`` installs the project with its test extras (and Debian's Chromium when absent) and
-runs ruff and the whole suite on SQLite with an embedded Redis and, side by side, on the machine's
-PostgreSQL and Redis.
+runs ruff and the whole suite on SQLite with an embedded Redis and, side by side, on the
+machine's PostgreSQL and Redis.
 
 ``mutate`` (not in CI) puts one small bug at a time into the rule modules and lists the ones no
 test notices (mutmut; see ``[tool.mutmut]`` in pyproject.toml).
