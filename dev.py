@@ -26,6 +26,7 @@ function named ``command_<name>``; add one to add a subcommand.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import signal
@@ -271,20 +272,22 @@ def command_test(args: argparse.Namespace) -> int:
     # The passes share nothing (database, Redis, ports, temporary folders), so they run side by
     # side; each writes to its own log, printed whole when it ends.
     pytest = [str(BIN / "python"), "-m", "pytest", "-p", "no:cacheprovider", *args.pytest_args]
-    running = []
-    for label, extra in passes:
-        say(f"pruebas: {label}")
-        log = tempfile.TemporaryFile()
-        child = subprocess.Popen(pytest, cwd=ROOT, env={**env, **extra}, stdout=log, stderr=log)
-        running.append((label, child, log))
-    for label, child, log in running:
-        code = child.wait()
-        log.seek(0)
-        say(f"— {label} —")
-        sys.stdout.buffer.write(log.read())
-        sys.stdout.flush()
-        if code:
-            failed.append(label)
+    with contextlib.ExitStack() as logs:
+        running = []
+        for label, extra in passes:
+            say(f"pruebas: {label}")
+            log = logs.enter_context(tempfile.TemporaryFile())
+            env_pass = {**env, **extra}
+            child = subprocess.Popen(pytest, cwd=ROOT, env=env_pass, stdout=log, stderr=log)
+            running.append((label, child, log))
+        for label, child, log in running:
+            code = child.wait()
+            log.seek(0)
+            say(f"— {label} —")
+            sys.stdout.buffer.write(log.read())
+            sys.stdout.flush()
+            if code:
+                failed.append(label)
     if failed:
         say("fallaron: " + ", ".join(failed))
         return 1
