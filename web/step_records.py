@@ -28,6 +28,7 @@ from engine.models import Attachment, Case, Event, Group, HumanTask, ProcessInst
 from web.extensions import db
 from web.formatting import format_day, format_moment
 from web.forms import file_fields, option_titles, ordered_properties
+from web.legacy_panel import LegacyPanel, legacy_panel
 
 
 @dataclass
@@ -54,6 +55,8 @@ class StepRecord:
     fields: list[FieldLine] = field(default_factory=list)
     round: int = 1  # the how-manieth time this step was completed in the instance
     note: str | None = None  # one line for events that are not a form (claims, e-mails…)
+    legacy: LegacyPanel | None = None  # a legacy look-up's result (5.2.8), as tables
+    key: str = ""  # unique on the page (the event's id)
 
 
 @dataclass
@@ -68,7 +71,7 @@ class CurrentStep:
 def _event_note(event: Event) -> str | None:
     data = event.data or {}
     notes = {
-        "started": _("Se inició el trámite."),
+        "started": _("Se inició el trámite del caso."),
         "claimed": _("Tomó la tarea."),
         "released": _("Liberó la tarea."),
         "reassigned": _("Reasignó la tarea a %(who)s.", who=data.get("asignado_a", "")),
@@ -78,7 +81,9 @@ def _event_note(event: Event) -> str | None:
             reasons=data.get("motivos", ""),
         ),
         "incident": _("Incidente: el paso automático falló y espera a un administrador."),
-        "service_completed": _("Paso automático realizado."),
+        "service_completed": _("Correo enviado.")
+        if data.get("enviado")
+        else _("Paso automático realizado."),
     }
     return notes.get(event.kind)
 
@@ -129,7 +134,12 @@ def _records(rows: Iterable[Any], viewer_step: str | None) -> list[StepRecord]:
         if event.kind != "task_completed":
             note = _event_note(event)
             if note is not None:
-                records.append(StepRecord(event.bpmn_id, _title(event), event.at, actor, note=note))
+                record = StepRecord(
+                    event.bpmn_id, _title(event), event.at, actor, note=note, key=f"e{event.id}"
+                )
+                if event.kind == "service_completed":
+                    record.legacy = legacy_panel(event.data)
+                records.append(record)
             continue
         if form is None:
             continue
@@ -144,6 +154,7 @@ def _records(rows: Iterable[Any], viewer_step: str | None) -> list[StepRecord]:
             outcome=_outcome(form, event.data or {}),
             fields=_fields(form, event.data or {}, files, viewer_step),
             round=rounds[event.bpmn_id],
+            key=f"e{event.id}",
         )
         records.append(record)
         latest[event.bpmn_id] = record
@@ -155,6 +166,8 @@ def _records(rows: Iterable[Any], viewer_step: str | None) -> list[StepRecord]:
 
 
 def _title(event: Event) -> str:
+    if event.kind == "started":
+        return _("Inicio del trámite")
     return event.label or _("Paso del proceso")
 
 

@@ -219,6 +219,8 @@ def test_the_case_file_is_one_readable_record_per_step_with_the_current_step_on_
         INFORMATION,
     ):
         assert text in history, text
+    assert '<th scope="col">Número crédito</th>' in history  # the 5.2.8 look-up, as tables
+    assert "Correo enviado." in history  # 5.2.9, in words
     assert "Área</dt><dd>Vicepresidencia de Fondos en Administración" in main
     assert not RAW.search(_text(main)), RAW.search(_text(main))
 
