@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from web.formatting import format_day, format_moment
 
 SYSTEM_NAMES = {
-    "cctex": "C&CTEX (crédito y cartera)",
-    "cobol": "COBOL (créditos históricos)",
-    "foxpro": "FOX PRO (fondos en administración)",
+    "cctex": _l("C&CTEX (crédito y cartera)"),
+    "cobol": _l("COBOL (créditos históricos)"),
+    "foxpro": _l("FOX PRO (fondos en administración)"),
 }
 
 # Words the keys are made of that read better written out.
@@ -120,7 +121,7 @@ def legacy_panel(result: dict[str, Any] | None) -> LegacyPanel | None:
         return None
     systems = []
     for code, record in result["sistemas"].items():
-        name = SYSTEM_NAMES.get(code, code)
+        name = str(SYSTEM_NAMES.get(code, code))
         if not isinstance(record, dict):
             systems.append(SystemPanel(name, found=False))
             continue
