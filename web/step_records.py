@@ -97,7 +97,7 @@ def case_records(case: Case) -> list[StepRecord]:
     rows = db.session.execute(
         select(Event, User.full_name, ProcessInstance.deployment_id)
         .outerjoin(User, User.id == Event.actor_id)
-        .join(ProcessInstance, ProcessInstance.id == Event.instance_id)
+        .outerjoin(ProcessInstance, ProcessInstance.id == Event.instance_id)
         .where(Event.case_id == case.id, Event.kind.in_(_CASE_KINDS))
         .order_by(Event.at, Event.id)
     ).all()
@@ -122,6 +122,9 @@ def _records(rows: Iterable[Any], viewer_step: str | None) -> list[StepRecord]:
     bundles: dict[int, Bundle] = {}
     forms: list[dict[str, Any] | None] = []
     for event, _actor, deployment_id in rows:
+        if deployment_id is None:
+            forms.append(None)
+            continue
         if deployment_id not in bundles:
             bundles[deployment_id] = bundle_for(db.session, deployment_id)
         forms.append(_form_of(bundles[deployment_id], event))
@@ -151,7 +154,7 @@ def _records(rows: Iterable[Any], viewer_step: str | None) -> list[StepRecord]:
             _title(event),
             event.at,
             actor,
-            outcome=_outcome(form, event.data or {}),
+            outcome=_outcome(form, event.data or {}, viewer_step),
             fields=_fields(form, event.data or {}, files, viewer_step),
             round=rounds[event.bpmn_id],
             key=f"e{event.id}",
@@ -177,9 +180,7 @@ def _form_of(bundle: Bundle, event: Event) -> dict[str, Any] | None:
 
 
 def _form_visible(form: dict[str, Any], viewer_step: str) -> bool:
-    return any(
-        _visible(prop, form, viewer_step) for _name, prop in ordered_properties(form)
-    ) or bool(_outcome_fields(form))
+    return any(_visible(prop, form, viewer_step) for _name, prop in ordered_properties(form))
 
 
 def _visible(prop: dict[str, Any], form: dict[str, Any], viewer_step: str | None) -> bool:
@@ -191,15 +192,11 @@ def _visible(prop: dict[str, Any], form: dict[str, Any], viewer_step: str | None
     return bool(rule)
 
 
-def _outcome_fields(form: dict[str, Any]) -> list[str]:
-    return [name for name, prop in ordered_properties(form) if "x-resultado" in prop]
-
-
-def _outcome(form: dict[str, Any], data: dict[str, Any]) -> str | None:
-    for name in _outcome_fields(form):
-        if name in data:
-            texts = form["properties"][name]["x-resultado"]
-            text = texts.get(_key(data[name]))
+def _outcome(form: dict[str, Any], data: dict[str, Any], viewer_step: str | None) -> str | None:
+    """The step's outcome in words, from the field marked ``x-resultado`` (if visible)."""
+    for name, prop in ordered_properties(form):
+        if "x-resultado" in prop and name in data and _visible(prop, form, viewer_step):
+            text = prop["x-resultado"].get(_key(data[name]))
             if text:
                 return str(text)
     return None
