@@ -168,6 +168,12 @@ def test_each_person_sees_what_came_before_and_a_second_review_starts_blank(
     assert not calidad.page.get_by_label("¿Está acorde con lo solicitado?").is_checked()
     assert "Respuesta rechazada" in earlier(calidad) and NOTE in earlier(calidad)
     look(calidad, "5.2.15-segunda")
+    # On a phone the records come first; one link takes the reviewer to the form.
+    calidad.page.set_viewport_size({"width": 390, "height": 844})
+    calidad.page.get_by_role("link", name="Ir al formulario de la tarea").click()
+    top = calidad.page.evaluate("document.getElementById('formulario').getBoundingClientRect().top")
+    assert 0 <= top < 844
+    calidad.page.set_viewport_size({"width": 1280, "height": 900})
     for label in (
         "¿Está acorde con lo solicitado?",
         "¿Es clara?",
