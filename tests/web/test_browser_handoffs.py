@@ -7,7 +7,7 @@ tests/artifacts/ (the same real stack as tests/web/test_browser.py: workers, Red
 """
 
 from tests.stack import Stack, redis_url, shared_clock, stack  # noqa: F401
-from tests.web.conftest import PDF, World
+from tests.web.conftest import PASSWORD, PDF, World
 from tests.web.test_browser import DOCUMENT, Actor, _settle, browser, live_app  # noqa: F401
 
 INSTRUCTIONS = "Confirme la fecha del giro del semestre 2026-1 y si la universidad lo aplicó."
@@ -43,20 +43,11 @@ def test_each_person_sees_what_came_before_and_a_second_review_starts_blank(
     world.staff("funcionario.fondos", "area_fondos")
     world.staff("calidad", "agente_calidad")
 
+    world.citizen(DOCUMENT, full_name="Valentina Ortiz")
     citizen = Actor(browser, base, "h7-ciudadano")
-    citizen.go("/cuenta/registro")
+    citizen.citizen_login(DOCUMENT, PASSWORD)
+    citizen.go("/radicar")
     page = citizen.page
-    page.get_by_label("Tipo de documento").select_option("CC")
-    page.get_by_label("Número de documento").fill(DOCUMENT)
-    page.get_by_label("Nombres y apellidos").fill("Valentina Ortiz")
-    page.get_by_label("Correo electrónico").fill("valentina@example.com")
-    page.get_by_label("Teléfono").fill("3015556677")
-    page.get_by_label("Dirección").fill("Calle 100 # 15-20, Bogotá")
-    page.locator("#campo-password").fill("clave-muy-segura")
-    page.get_by_label("Repita la contraseña").fill("clave-muy-segura")
-    page.get_by_label("Autorizo el tratamiento de mis datos personales").check()
-    page.get_by_role("button", name="Registrarme").click()
-    page.wait_for_url("**/radicar")
     page.get_by_label("Reclamo").check()
     page.get_by_label("Servicio").select_option("fondos_en_administracion")
     page.get_by_label("Asunto").fill("Giro del fondo no recibido")
