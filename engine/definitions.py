@@ -71,6 +71,20 @@ class Bundle:
                     names[task_spec.bpmn_id] = task_spec.bpmn_name or task_spec.bpmn_id
         return sorted(names.items(), key=lambda item: item[1])
 
+    @cached_property
+    def form_files(self) -> dict[str, str]:
+        """The form file of every user task, by bpmn id: what a step's record is read with."""
+        files = {}
+        specs = [*self.specs.values()]
+        for process_specs in self.subprocess_specs.values():
+            specs.extend(process_specs.values())
+        for spec in specs:
+            for task_spec in spec.task_specs.values():
+                props = getattr(task_spec, "extensions", {}).get("properties", {})
+                if "formJsonSchemaFilename" in props:
+                    files[task_spec.bpmn_id] = props["formJsonSchemaFilename"]
+        return files
+
 
 def _take_start_cycle(spec: Any) -> str | None:
     """Turn a timer-cycle start event into a plain start and return its cycle.

@@ -54,3 +54,35 @@ def validate(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise FormInvalid(errors)
     return clean
+
+
+def carried_over(
+    schema: dict[str, Any], data: dict[str, Any], earlier: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The values a task's form opens with: what the process holds for the form's fields.
+
+    ``earlier`` is what this same step submitted the last time it ran, when this is a new
+    round of a loop (a second quality review, a report sent back). A value the step wrote
+    itself then, and nothing changed since, starts blank: a verdict or a note of the earlier
+    round is never sent again by mistake. A field marked ``"x-conservar": true`` (the answer
+    draft) carries over; values the process set for this round (a script, a decision table)
+    and read-only fields are shown."""
+    earlier = earlier or {}
+    values = {}
+    for name, prop in schema.get("properties", {}).items():
+        if name not in data:
+            continue
+        own = name in earlier and earlier[name] == data[name]
+        if own and not (prop.get("x-conservar") or prop.get("readOnly")):
+            continue
+        values[name] = data[name]
+    return values
+
+
+def left_blank(schema: dict[str, Any], clean: dict[str, Any]) -> list[str]:
+    """The form's fields a submission left blank: they no longer hold an earlier round's value."""
+    return [
+        name
+        for name, prop in schema.get("properties", {}).items()
+        if name not in clean and not prop.get("readOnly")
+    ]

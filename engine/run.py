@@ -5,7 +5,7 @@ rows in the caller's transaction. Milestones (``hito``) a completed task carries
 on the case as the task completes, and the timers that read the case are re-armed.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -163,8 +163,18 @@ class Run:
 
     # --- running -------------------------------------------------------------------------
 
-    def complete(self, task: Task, data: dict[str, Any], logged: dict[str, Any]) -> None:
-        """Complete a ready user task with validated data and run on."""
+    def complete(
+        self,
+        task: Task,
+        data: dict[str, Any],
+        logged: dict[str, Any],
+        cleared: Iterable[str] = (),
+    ) -> None:
+        """Complete a ready user task with validated data and run on.
+
+        ``cleared``: form fields left blank, dropped so they keep no earlier round's value."""
+        for name in cleared:
+            task.data.pop(name, None)
         task.set_data(**data)
         task.run()
         self.log("task_completed", task, data=logged)

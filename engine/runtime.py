@@ -65,6 +65,7 @@ class TaskView:
     schema: dict[str, Any]
     data: dict[str, Any]
     case: Case | None
+    prefill: dict[str, Any] = field(default_factory=dict)  # what the form opens with
 
 
 class Engine:
@@ -255,7 +256,22 @@ class Engine:
         run = self._load(instance)
         spiff_task = run.task(task_id)
         data = dict(spiff_task.data) if spiff_task is not None else {}
-        return TaskView(task, run.bundle.forms[task.form], data, run.case)
+        schema = run.bundle.forms[task.form]
+        prefill = forms.carried_over(schema, data, self._last_submission(task))
+        return TaskView(task, schema, data, run.case, prefill)
+
+    def _last_submission(self, task: HumanTask) -> dict[str, Any] | None:
+        """What this step of the instance submitted the last time it ran (None: first round)."""
+        return self.session.scalar(
+            select(Event.data)
+            .where(
+                Event.instance_id == task.instance_id,
+                Event.bpmn_id == task.bpmn_id,
+                Event.kind == "task_completed",
+            )
+            .order_by(Event.id.desc())
+            .limit(1)
+        )
 
     def complete_task(self, task_id: str, user: User, data: dict[str, Any]) -> None:
         task = self._open_task(task_id, with_instance=True)  # task, instance, case: one query
@@ -270,14 +286,15 @@ class Engine:
             or not spiff_task.task_spec.manual
         ):
             raise TaskConflict("La tarea ya no está lista para completarse.")
-        clean = forms.validate(run.bundle.forms[task.form], data)
+        schema = run.bundle.forms[task.form]
+        clean = forms.validate(schema, data)
         now = self.clock.now()
         task.assignee_id = user.id
         task.completed_by_id = user.id
         task.completed_at = now
         task.state = "completed"
         with clocked(self.clock):
-            run.complete(spiff_task, clean, logged=clean)
+            run.complete(spiff_task, clean, logged=clean, cleared=forms.left_blank(schema, clean))
         run.save()
 
     # --- deadlines ----------------------------------------------------------------------

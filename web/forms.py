@@ -104,6 +104,11 @@ def _options(prop: dict[str, Any]) -> list[Option]:
     return []
 
 
+def option_titles(prop: dict[str, Any]) -> dict[str, str]:
+    """A choice field's options as {value as the form submits it: its title}."""
+    return {option.value: option.label for option in _options(prop)}
+
+
 def _widget(prop: dict[str, Any], options: list[Option]) -> str:
     hinted = prop.get("x-widget")
     if hinted:

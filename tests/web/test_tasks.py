@@ -102,7 +102,7 @@ def test_task_page_shows_legacy_lookup_results(client: FlaskClient, world) -> No
     log_in_staff(client, "asesor")
     page = client.get(f"/bandeja/tareas/{task_id}").get_data(as_text=True)
     assert "Consulta en los aplicativos" in page
-    assert "cctex" in page
+    assert "C&amp;CTEX (crédito y cartera)" in page  # the system by its name, not its code
 
 
 def test_answer_templates_prefill_the_answer_without_javascript(client: FlaskClient, world) -> None:
@@ -164,8 +164,8 @@ def test_quality_rejection_shows_earlier_draft_and_observations(client: FlaskCli
     task_id = world.open_task_id(radicado, "ut_5_2_14")
     log_in_staff(client, "asesor")
     page = client.get(f"/bandeja/tareas/{task_id}").get_data(as_text=True)
-    assert "Borradores anteriores" in page
-    assert "Primer borrador de la respuesta" in page
+    assert "Respuesta rechazada" in page
+    assert "Primer borrador de la respuesta" in page  # the draft being corrected, in the form
     assert "Falta indicar la fecha del giro." in page
 
 

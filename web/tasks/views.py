@@ -22,7 +22,9 @@ from web.extensions import db
 from web.filing import choice_titles, filing_schema, task_schema, user_task_names
 from web.formatting import BOGOTA
 from web.forms import build_fields, file_fields, parse_submission
+from web.legacy_panel import legacy_panel
 from web.outbox import commit
+from web.step_records import records_before
 from web.tasks import bp
 
 SCOPES = ("mine", "group")
@@ -113,7 +115,7 @@ def _render_task(
 ) -> str:
     task = _visible_task(task_id)
     view = g.engine.task_view(task_id, g.user)
-    values = dict(values if values is not None else _prefill(view.schema, view.data))
+    values = dict(values if values is not None else view.prefill)
     chosen = request.args.get("plantilla")
     if chosen and view.case is not None and "plantilla" in view.schema.get("properties", {}):
         citizen = db.session.get(User, view.case.citizen_id)
@@ -122,7 +124,7 @@ def _render_task(
             values["plantilla"] = chosen
             values["respuesta"] = text
     fields = build_fields(view.schema, values, errors)
-    case_file = load_case_file(view.case) if view.case is not None else None
+    case_file = load_case_file(view.case, with_records=False) if view.case is not None else None
     schema = filing_schema()
     return render_template(
         "tasks/task.html",
@@ -131,7 +133,8 @@ def _render_task(
         fields=fields,
         errors=errors or {},
         case_file=case_file,
-        legacy=view.data.get("consulta_legado"),
+        legacy=legacy_panel(view.data.get("consulta_legado")),
+        earlier=records_before(task),
         members=_group_members(task.candidate_group) if is_supervisor(g.user) else [],
         supervisor=is_supervisor(g.user),
         assignee=db.session.get(User, task.assignee_id) if task.assignee_id else None,
@@ -141,11 +144,6 @@ def _render_task(
         status_label=status_label,
         now=now(),
     )
-
-
-def _prefill(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    """Values the process already holds for this form's fields (e.g. a returned draft)."""
-    return {name: data[name] for name in schema.get("properties", {}) if name in data}
 
 
 def _template_choices(schema: dict[str, Any]) -> list[tuple[str, str]]:
