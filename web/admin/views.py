@@ -32,6 +32,7 @@ from web.extensions import db
 from web.formatting import format_moment
 from web.headers import allow_diagram_styles
 from web.outbox import commit
+from web.step_records import case_records
 
 STATUS_LABELS = {
     "running": _l("En curso"),
@@ -263,6 +264,7 @@ def instance(instance_id: int) -> str:
         data_text=_data_text,
         event_label=_event_label,
         group_names=_group_names(),
+        records=case_records(instance.case) if instance.case else [],
     )
 
 
