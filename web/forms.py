@@ -220,7 +220,9 @@ def parse_submission(schema: dict[str, Any], form: MultiDict[str, str]) -> dict[
         if widget == "checkbox":
             data[name] = form.get(name) == "true"
             continue
-        raw = (form.get(name) or "").strip()
+        # Browsers send a textarea's line breaks as CRLF but count them as one character
+        # against its maxlength: count them the same way here.
+        raw = (form.get(name) or "").strip().replace("\r\n", "\n")
         if raw == "":
             continue
         if widget == "datetime":
