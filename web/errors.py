@@ -49,7 +49,7 @@ def register_error_handlers(app: Flask) -> None:
             404: _("Página no encontrada"),
             405: _("Método no permitido"),
             409: _("Conflicto"),
-            413: _("Archivo demasiado grande"),
+            413: _("Envío demasiado grande"),
             429: _("Demasiados intentos"),
             503: _("Servicio no disponible"),
         }
@@ -57,7 +57,10 @@ def register_error_handlers(app: Flask) -> None:
             400: _("Revise los datos enviados e intente de nuevo."),
             403: _("No tiene permiso para ver o hacer esto."),
             404: _("Lo que busca no existe o ya no está disponible."),
-            413: _("Los archivos enviados superan el tamaño permitido."),
+            413: _(
+                "Lo que envió supera el tamaño permitido: revise el tamaño de los archivos y la "
+                "longitud de los textos."
+            ),
             429: _("Demasiados intentos de ingreso. Espere un minuto antes de intentar de nuevo."),
         }
         title = titles.get(code, _("Error"))
