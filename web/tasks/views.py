@@ -11,6 +11,7 @@ from sqlalchemy.orm import load_only
 from werkzeug.wrappers import Response
 
 from engine import inbox as engine_inbox
+from engine.deadlines import MIN_EXTENSION_REASONS
 from engine.errors import EngineError, FormInvalid, NotAllowed, NotFound, TaskConflict
 from engine.models import Case, HumanTask, User, membership
 from web import answer_templates
@@ -246,6 +247,8 @@ def case_page(radicado: str) -> str:
         and case.extended_at is None
         and bool(g.user.group_codes & {"asesor", "coordinador", "administrador"}),
         case_file=load_case_file(case),
+        reasons_min=MIN_EXTENSION_REASONS,
+        reasons_max=column_length(Case.extension_reasons),
         services=choice_titles(schema, "servicio"),
         types=choice_titles(schema, "tipo"),
         status_label=status_label,
