@@ -6,6 +6,7 @@ calendar can hold. Text never carries control characters (tab and line breaks on
 multi-line fields) and dates stay within two centuries, whatever the schema says.
 """
 
+import math
 import re
 from datetime import date, datetime
 from typing import Any
@@ -39,6 +40,7 @@ _MESSAGES = {
     "maxItems": "Seleccione como máximo {limit} elemento(s).",
 }
 CONTROL_MESSAGE = "El texto contiene caracteres no permitidos (caracteres de control)."
+NUMBER_MESSAGE = "Escriba un número."
 DATE_RANGE_MESSAGE = f"La fecha debe estar entre los años {EARLIEST_YEAR} y {LATEST_YEAR}."
 
 
@@ -101,7 +103,10 @@ def _year(text: str, fmt: str) -> int | None:
 
 
 def _content_error(prop: dict[str, Any], value: Any) -> str | None:
-    """What the schema cannot say: control characters, and dates out of any sensible range."""
+    """What the schema cannot say: control characters, dates out of any sensible range, and
+    numbers that are not (NaN and the infinities pass every minimum and maximum)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return NUMBER_MESSAGE
     for text in _texts(value):
         if _CONTROL.search(text) or (not _multiline(prop) and _LINE_BREAKS.search(text)):
             return CONTROL_MESSAGE

@@ -7,6 +7,7 @@ UI hints read from each property: ``title`` (label), ``description`` (hint), ``x
 required fields. The engine validates the data; this module only shapes it.
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -185,9 +186,10 @@ def _coerce(prop: dict[str, Any], raw: str) -> Any:
             return raw
     if item_kind == "number":
         try:
-            return float(raw)
+            number = float(raw)
         except ValueError:
             return raw
+        return number if math.isfinite(number) else raw  # "nan", "inf": not numbers here
     if item_kind == "boolean":
         return {"true": True, "false": False}.get(raw, raw)
     return raw

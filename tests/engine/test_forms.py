@@ -58,6 +58,12 @@ def test_a_number_without_a_range_is_held_to_what_the_database_can_store() -> No
     assert forms.validate(schema, {"cantidad": 12}) == {"cantidad": 12}
 
 
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")])
+def test_a_number_must_be_a_number(number: float) -> None:
+    schema = _form(nota={"type": "number", "minimum": 0, "maximum": 100})
+    assert _refused(schema, {"nota": number}) == {"nota": forms.NUMBER_MESSAGE}
+
+
 @pytest.mark.parametrize("character", ["\x00", "\x08", "\x0b", "\x1b", "\x7f"])
 def test_control_characters_are_refused_in_any_text(character: str) -> None:
     schema = _form(

@@ -208,6 +208,8 @@ def test_a_filing_description_over_its_limit_is_refused(
         ("vence_antes=9999-12-31", "La fecha está fuera del rango permitido."),
         ("vence_antes=0001-01-01", "La fecha está fuera del rango permitido."),
         ("vence_antes=2026-02-30", "La fecha no es válida"),
+        ("tarea=" + "t" * 101, "El filtro no es válido."),
+        ("tipo=" + "q" * 31, "El filtro no es válido."),
     ],
 )
 def test_inbox_query_strings_out_of_range_answer_400(

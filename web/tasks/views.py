@@ -47,6 +47,9 @@ SCOPES = ("mine", "group")
 def _filters() -> dict[str, Any]:
     args = request.args
     overdue = {"si": True, "no": False}.get(args.get("vencidas", ""))
+    for name, column in (("tarea", HumanTask.bpmn_id), ("tipo", HumanTask.request_type)):
+        if len(args.get(name, "")) > column_length(column):
+            abort(400, _("El filtro no es válido."))
     day = query_day("vence_antes")
     due_before = datetime.combine(day + timedelta(days=1), time(), BOGOTA) if day else None
     return {
