@@ -3,6 +3,7 @@ control characters, e-mail addresses that are not, numbers and dates out of rang
 the database itself refuses, and the same filing form sent twice at once."""
 
 import http.client
+import json
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -14,7 +15,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select, text
 from werkzeug.serving import make_server
 
+from engine import definitions
 from engine.models import Case, FilingToken, User
+from tests.conftest import ROOT
 from tests.web.conftest import PASSWORD, app_config, filing_token, log_in_citizen, log_in_staff
 from web import create_app
 from web.demo import init_db
@@ -181,6 +184,26 @@ def test_a_filing_keeps_line_breaks_in_the_description_but_not_in_the_subject(
     with app.app_context():
         case = db.session.scalars(select(Case)).one()
         assert case.description == "Primer párrafo del caso.\n\nSegundo párrafo."
+
+
+def test_the_case_column_bounds_the_subject_even_where_a_deployed_form_allows_more(
+    app: Flask, client: FlaskClient, world
+) -> None:
+    files = definitions.read_directory(ROOT)
+    form = json.loads(files["forms/radicar.json"])
+    form["properties"]["asunto"]["maxLength"] = 500
+    files["forms/radicar.json"] = json.dumps(form)
+    with app.app_context():
+        world.engine().deploy(files)
+        db.session.commit()
+    world.citizen()
+    log_in_citizen(client)
+    limit = column_length(Case.subject)
+    data = {**FILING, "asunto": "a" * (limit + 1), "formulario": filing_token(client)}
+    response = client.post("/radicar", data=data)
+    assert response.status_code == 400
+    assert f"máximo {limit} caracteres" in response.get_data(as_text=True)
+    assert _cases(app) == 0
 
 
 def test_a_filing_description_over_its_limit_is_refused(
