@@ -10,6 +10,8 @@ from engine.business_calendar import WORKDAY_START, BusinessCalendar
 from engine.clock import BOGOTA
 
 FIRST_RESPONSE_REMINDER_LEAD = timedelta(hours=4)
+# The citizen reads the reasons in the prórroga e-mail: a sentence, not "ok".
+MIN_EXTENSION_REASONS = 20
 
 
 class DeadlineError(ValueError):
@@ -69,6 +71,11 @@ def extend_legal_deadline(
         raise DeadlineError("La prórroga ya se concedió una vez.")
     if not reasons.strip():
         raise DeadlineError("Indique los motivos de la prórroga.")
+    if len(reasons.strip()) < MIN_EXTENSION_REASONS:
+        raise DeadlineError(
+            "Explique los motivos de la prórroga al ciudadano "
+            f"(al menos {MIN_EXTENSION_REASONS} caracteres)."
+        )
     if extra_days < 1:
         raise DeadlineError("La prórroga debe ser de al menos un día hábil.")
     if extra_days > original_days:

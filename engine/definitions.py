@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import DefinitionInvalid, NotFound
+from engine.forms import with_limits
 from engine.models import Deployment
 from engine.sandbox import RestrictedEnvironment
 from engine.serialization import dump as dump_state
@@ -140,7 +141,9 @@ def parse(files: dict[str, str], deployment_id: int = 0, version: int = 0) -> Bu
         dmn_parser.parse()
         decisions[decision_id] = dmn_parser.decision
     forms = {
-        Path(name).name: json.loads(text) for name, text in files.items() if name.endswith(".json")
+        Path(name).name: with_limits(json.loads(text))
+        for name, text in files.items()
+        if name.endswith(".json")
     }
     bundle = Bundle(
         deployment_id, version, specs, subprocess_specs, forms, decisions, start_cycles, None

@@ -1,10 +1,28 @@
-"""Server-side validation of a user task's data against its JSON Schema form."""
+"""Server-side validation of a user task's data against its JSON Schema form.
 
+Every form gets bounds where its author left none (``with_limits``, applied when a deployed
+bundle is parsed): a text field a maximum length, a number a range the database and the
+calendar can hold. Text never carries control characters (tab and line breaks only in
+multi-line fields) and dates stay within two centuries, whatever the schema says.
+"""
+
+import math
+import re
+from datetime import date, datetime
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
 from engine.errors import FormInvalid
+
+# A single-line field with no maxLength of its own, and a multi-line one (x-widget textarea).
+DEFAULT_MAX_LENGTH = 200
+DEFAULT_MAX_LONG_LENGTH = 10_000
+INTEGER_LIMIT = 2**31 - 1  # an INTEGER column; also far beyond any count of days
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAKS = re.compile(r"[\t\n\r]")
 
 _MESSAGES = {
     "required": "Este campo es obligatorio.",
@@ -21,6 +39,35 @@ _MESSAGES = {
     "minItems": "Seleccione al menos {limit} elemento(s).",
     "maxItems": "Seleccione como máximo {limit} elemento(s).",
 }
+CONTROL_MESSAGE = "El texto contiene caracteres no permitidos (caracteres de control)."
+NUMBER_MESSAGE = "Escriba un número."
+DATE_RANGE_MESSAGE = f"La fecha debe estar entre los años {EARLIEST_YEAR} y {LATEST_YEAR}."
+
+
+def _multiline(prop: dict[str, Any]) -> bool:
+    return prop.get("x-widget") == "textarea"
+
+
+def _bound(prop: dict[str, Any], multiline: bool) -> None:
+    kind = prop.get("type")
+    if kind == "string" and "maxLength" not in prop and "enum" not in prop:
+        prop["maxLength"] = DEFAULT_MAX_LONG_LENGTH if multiline else DEFAULT_MAX_LENGTH
+    elif kind in ("integer", "number"):
+        prop.setdefault("minimum", -INTEGER_LIMIT)
+        prop.setdefault("maximum", INTEGER_LIMIT)
+
+
+def with_limits(schema: dict[str, Any]) -> dict[str, Any]:
+    """The form with a maxLength on every text field and a range on every number that lacks
+    one (in place; returns the schema). Choice fields (oneOf/enum) are bounded already."""
+    for prop in schema.get("properties", {}).values():
+        if not isinstance(prop, dict) or "oneOf" in prop:
+            continue
+        _bound(prop, _multiline(prop))
+        items = prop.get("items")
+        if prop.get("type") == "array" and isinstance(items, dict) and "oneOf" not in items:
+            _bound(items, multiline=False)
+    return schema
 
 
 def _field(error: ValidationError) -> str:
@@ -38,6 +85,39 @@ def _message(error: ValidationError, schema: dict[str, Any], field: str) -> str:
     return template.format(limit=error.validator_value)
 
 
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str)]
+    return []
+
+
+def _year(text: str, fmt: str) -> int | None:
+    try:
+        if fmt == "date":
+            return date.fromisoformat(text).year
+        return datetime.fromisoformat(text).year
+    except ValueError:
+        return None  # the format checker reports it
+
+
+def _content_error(prop: dict[str, Any], value: Any) -> str | None:
+    """What the schema cannot say: control characters, dates out of any sensible range, and
+    numbers that are not (NaN and the infinities pass every minimum and maximum)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return NUMBER_MESSAGE
+    for text in _texts(value):
+        if _CONTROL.search(text) or (not _multiline(prop) and _LINE_BREAKS.search(text)):
+            return CONTROL_MESSAGE
+        fmt = prop.get("format")
+        if fmt in ("date", "date-time"):
+            year = _year(text, fmt)
+            if year is not None and not EARLIEST_YEAR <= year <= LATEST_YEAR:
+                return DATE_RANGE_MESSAGE
+    return None
+
+
 def validate(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """Return the data restricted to the form's fields, or raise FormInvalid in Spanish.
 
@@ -48,6 +128,10 @@ def validate(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     clean = {key: value for key, value in data.items() if key in fields and value != ""}
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     errors: dict[str, str] = {}
+    for name, value in clean.items():
+        problem = _content_error(fields[name], value)
+        if problem:
+            errors[name] = problem
     for error in validator.iter_errors(clean):
         field = _field(error)
         errors.setdefault(field, _message(error, schema, field))

@@ -11,14 +11,17 @@ from web import config as web_config
 from web.access import load_current_user
 from web.errors import register_error_handlers
 from web.extensions import babel, csrf, db, limiter, migrate
-from web.headers import add_security_headers
+from web.headers import add_security_headers, trust_proxies
+from web.input_rules import RowIdConverter, refuse_control_characters
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(web_config.INSTANCE_DIR))
+    app.url_map.converters["id"] = RowIdConverter
     app.config.from_mapping(web_config.from_environment())
     if config:
         app.config.from_mapping(config)
+    trust_proxies(app)
     app.extensions["clock"] = app.config.get("CLOCK") or clock_from_environment(
         app.config.get("CLOCK_FILE")
     )
@@ -59,6 +62,7 @@ def _register_request_hooks(app: Flask) -> None:
     def _engine_and_user() -> None:
         g.engine = Engine(db.session, app.extensions["clock"], app.config.get("ENGINE_SETTINGS"))
         load_current_user()
+        refuse_control_characters()
 
     app.after_request(add_security_headers)
 

@@ -160,6 +160,16 @@ def permitted(rule: Callable[[User | None], bool]) -> Callable[[F], F]:
     return decorate
 
 
+def may_see_task(user: User, task: HumanTask) -> bool:
+    """Staff see (and work on) the tasks of their own groups."""
+    return task.candidate_group in user.group_codes
+
+
+def may_reassign(user: User, task: HumanTask) -> bool:
+    """Administrators reassign any task; a coordinator only the tasks they may see."""
+    return is_admin(user) or (is_supervisor(user) and may_see_task(user, task))
+
+
 def staff_may_see_case(user: User, case_id: int) -> bool:
     """Staff see a case when it has or had a task in one of their groups (admins see all)."""
     if is_admin(user):

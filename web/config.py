@@ -76,6 +76,8 @@ def from_environment() -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        # How many reverse proxies stand in front (their X-Forwarded-* headers are trusted).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
         "MAX_ATTACHMENTS": int(os.environ.get("MAX_ATTACHMENTS", "5")),
         # The whole request may carry several attachments plus the form fields.

@@ -7,6 +7,7 @@ UI hints read from each property: ``title`` (label), ``description`` (hint), ``x
 required fields. The engine validates the data; this module only shapes it.
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -190,9 +191,10 @@ def _coerce(prop: dict[str, Any], raw: str) -> Any:
             return raw
     if item_kind == "number":
         try:
-            return float(raw)
+            number = float(raw)
         except ValueError:
             return raw
+        return number if math.isfinite(number) else raw  # "nan", "inf": not numbers here
     if item_kind == "boolean":
         return {"true": True, "false": False}.get(raw, raw)
     return raw
@@ -225,7 +227,9 @@ def parse_submission(schema: dict[str, Any], form: MultiDict[str, str]) -> dict[
         if widget == "checkbox":
             data[name] = form.get(name) == "true"
             continue
-        raw = (form.get(name) or "").strip()
+        # Browsers send a textarea's line breaks as CRLF but count them as one character
+        # against its maxlength: count them the same way here.
+        raw = (form.get(name) or "").strip().replace("\r\n", "\n")
         if raw == "":
             continue
         if widget == "datetime":

@@ -1,7 +1,14 @@
 """All tables, importable from one place so Alembic and Flask-SQLAlchemy see the full metadata."""
 
 from engine.models.base import Base
-from engine.models.cases import Attachment, Case, CaseAlert, Closure, RadicadoCounter
+from engine.models.cases import (
+    Attachment,
+    Case,
+    CaseAlert,
+    Closure,
+    FilingToken,
+    RadicadoCounter,
+)
 from engine.models.definitions import Deployment, Draft
 from engine.models.instances import (
     Event,
@@ -23,6 +30,7 @@ __all__ = [
     "Deployment",
     "Draft",
     "Event",
+    "FilingToken",
     "Group",
     "HumanTask",
     "Incident",

@@ -31,7 +31,8 @@ class Case(Base):
     legal_due: Mapped[datetime]
     legal_reminder_at: Mapped[datetime]
     extension_days: Mapped[int | None]
-    extension_reasons: Mapped[str | None] = mapped_column(Text)
+    # Text on disk (a length change would rebuild the table on SQLite); the limit forms apply:
+    extension_reasons: Mapped[str | None] = mapped_column(Text, info={"max_length": 2000})
     extended_at: Mapped[datetime | None]
     area: Mapped[str | None] = mapped_column(String(60))
     area_due: Mapped[datetime | None]
@@ -42,6 +43,17 @@ class Case(Base):
     first_response_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None] = mapped_column(index=True)
     answer: Mapped[str | None] = mapped_column(Text)
+
+
+class FilingToken(Base):
+    """The one-time token of a filing form, written in the transaction that files the case:
+    a second submission of the same form finds the case instead of filing it again."""
+
+    __tablename__ = "filing_tokens"
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), unique=True)
+    used_at: Mapped[datetime]
 
 
 class CaseAlert(Base):

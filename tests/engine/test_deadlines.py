@@ -128,6 +128,12 @@ def test_a_prorroga_needs_reasons() -> None:
     assert refusal(reasons="   ") == "Indique los motivos de la prórroga."
 
 
+def test_a_prorroga_needs_real_reasons_not_a_word() -> None:
+    with pytest.raises(DeadlineError, match="al menos 20 caracteres"):
+        extend(reasons="  Falta información  ")  # 17 characters once trimmed
+    assert extend(reasons="Falta información del área.") > end_of(2026, 2, 23)
+
+
 def test_an_expired_term_cannot_be_extended() -> None:
     assert refusal(now=bogota(2026, 2, 24, 0, 0)) == (
         "El término ya venció; no se puede prorrogar."

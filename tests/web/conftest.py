@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -193,6 +194,14 @@ def log_in_staff(client: FlaskClient, username: str) -> None:
 def log_in_citizen(client: FlaskClient, document: str = "1012345678") -> None:
     response = client.post("/cuenta/ingresar", data={"documento": document, "password": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def filing_token(client: FlaskClient) -> str:
+    """The one-time token of a fresh filing form, as a browser would submit it."""
+    page = client.get("/radicar").get_data(as_text=True)
+    match = re.search(r'name="formulario" value="([^"]+)"', page)
+    assert match, page
+    return match.group(1)
 
 
 def upload(content: bytes, name: str) -> tuple[io.BytesIO, str]:

@@ -26,6 +26,7 @@ ROLES = [
     "calidad",
     "admin",
     "coordinador",
+    "coordinador.solo",
 ]
 
 STAFF = {
@@ -35,6 +36,8 @@ STAFF = {
     "calidad": ["agente_calidad"],
     "admin": ["administrador"],
     "coordinador": ["coordinador", "asesor"],
+    # A coordinator of no lane: a supervisor, not an administrator; sees no case, no task.
+    "coordinador.solo": ["coordinador"],
 }
 
 LOGIN = "login"
@@ -147,6 +150,7 @@ MATRIX = {
         "anonimo": LOGIN,
         "admin": 302,
         "coordinador": 302,
+        "coordinador.solo": 404,  # a task they may not see is not theirs to reassign
         "*": 403,
     },
 }

@@ -5,7 +5,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from engine.models import Attachment, Case, Event
-from tests.web.conftest import PDF, PNG, log_in_citizen, upload
+from tests.web.conftest import PDF, PNG, filing_token, log_in_citizen, upload
 from web.extensions import db
 
 FILING = {
@@ -42,7 +42,11 @@ def test_a_citizen_files_a_case_with_attachments_and_the_trail(
     world.citizen()
     client.get("/")  # 5.2.1
     log_in_citizen(client)  # 5.2.3
-    data = {**FILING, "adjuntos": [upload(PDF, "soporte.pdf"), upload(PNG, "foto.png")]}
+    data = {
+        **FILING,
+        "formulario": filing_token(client),
+        "adjuntos": [upload(PDF, "soporte.pdf"), upload(PNG, "foto.png")],
+    }
     response = client.post("/radicar", data=data, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
     [case] = _cases(app)
@@ -68,7 +72,7 @@ def test_an_attachment_is_checked_by_content_not_by_name(
     world.citizen()
     log_in_citizen(client)
     fake = b"MZ\x90\x00 this is a windows executable"
-    data = {**FILING, "adjuntos": [upload(fake, "factura.pdf")]}
+    data = {**FILING, "formulario": filing_token(client), "adjuntos": [upload(fake, "factura.pdf")]}
     response = client.post("/radicar", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "no es un PDF, JPG o PNG válido" in response.get_data(as_text=True)
@@ -81,7 +85,7 @@ def test_an_attachment_over_ten_megabytes_is_refused(
     world.citizen()
     log_in_citizen(client)
     big = PDF + b"0" * (10 * 1024 * 1024)
-    data = {**FILING, "adjuntos": [upload(big, "grande.pdf")]}
+    data = {**FILING, "formulario": filing_token(client), "adjuntos": [upload(big, "grande.pdf")]}
     response = client.post("/radicar", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "supera el límite de 10 MB" in response.get_data(as_text=True)
@@ -93,7 +97,10 @@ def test_invalid_filing_shows_spanish_errors_next_to_fields(
 ) -> None:
     world.citizen()
     log_in_citizen(client)
-    response = client.post("/radicar", data={**FILING, "asunto": "x", "modalidad": ""})
+    response = client.post(
+        "/radicar",
+        data={**FILING, "formulario": filing_token(client), "asunto": "x", "modalidad": ""},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Hay problemas en el formulario" in page

@@ -202,6 +202,9 @@ def test_inbox_is_paginated(app: Flask, client: FlaskClient, world) -> None:
     assert "Página 2 de 2" in second
 
 
+REASONS = "Se espera el concepto jurídico."
+
+
 def test_the_asesor_extends_the_legal_term_once_from_the_case_page(
     client: FlaskClient, world
 ) -> None:
@@ -211,22 +214,25 @@ def test_the_asesor_extends_the_legal_term_once_from_the_case_page(
     page = client.get(f"/bandeja/casos/{radicado}").get_data(as_text=True)
     assert "Prórroga del término" in page
     too_long = client.post(
-        f"/bandeja/casos/{radicado}/prorroga", data={"dias": "16", "motivos": "Concepto jurídico."}
+        f"/bandeja/casos/{radicado}/prorroga",
+        data={"dias": "16", "motivos": REASONS},
     )
     assert too_long.status_code == 409
     assert "no puede superar el término inicial" in too_long.get_data(as_text=True)
     assert world.case(radicado).legal_due == before
     granted = client.post(
-        f"/bandeja/casos/{radicado}/prorroga", data={"dias": "10", "motivos": "Concepto jurídico."}
+        f"/bandeja/casos/{radicado}/prorroga",
+        data={"dias": "10", "motivos": REASONS},
     )
     assert granted.status_code == 302
     case = world.case(radicado)
-    assert case.legal_due > before and case.extension_reasons == "Concepto jurídico."
+    assert case.legal_due > before and case.extension_reasons == REASONS
     assert "Prórroga del término" not in client.get(f"/bandeja/casos/{radicado}").get_data(
         as_text=True
     )
     again = client.post(
-        f"/bandeja/casos/{radicado}/prorroga", data={"dias": "1", "motivos": "Otra vez."}
+        f"/bandeja/casos/{radicado}/prorroga",
+        data={"dias": "1", "motivos": REASONS},
     )
     assert again.status_code == 409
 

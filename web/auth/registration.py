@@ -6,7 +6,9 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from engine.models import User
 from web.forms import Field, Option
+from web.input_rules import check_texts, column_length, normalized_email
 from web.passwords import MIN_LENGTH
 
 DOCUMENT_TYPES = [
@@ -18,7 +20,6 @@ DOCUMENT_TYPES = [
 ]
 
 _DOCUMENT = re.compile(r"^[A-Za-z0-9-]{3,20}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9 +()-]{7,20}$")
 
 
@@ -30,7 +31,7 @@ def contact_fields(values: dict[str, Any], errors: dict[str, str]) -> list[Field
             str(_l("Nombres y apellidos")),
             "text",
             required=True,
-            max_length=200,
+            max_length=column_length(User.full_name),
             value=values.get("nombre"),
             error=errors.get("nombre"),
         ),
@@ -39,7 +40,7 @@ def contact_fields(values: dict[str, Any], errors: dict[str, str]) -> list[Field
             str(_l("Correo electrónico")),
             "email",
             required=True,
-            max_length=254,
+            max_length=column_length(User.email),
             description=str(_l("Le enviaremos aquí el radicado y la respuesta.")),
             value=values.get("email"),
             error=errors.get("email"),
@@ -58,7 +59,7 @@ def contact_fields(values: dict[str, Any], errors: dict[str, str]) -> list[Field
             str(_l("Dirección")),
             "text",
             required=True,
-            max_length=300,
+            max_length=column_length(User.address),
             value=values.get("direccion"),
             error=errors.get("direccion"),
         ),
@@ -107,16 +108,21 @@ def registration_fields(values: dict[str, Any], errors: dict[str, str]) -> list[
     return identity + contact_fields(values, errors) + secret
 
 
+# Each free-text field and the column that stores it (its length is the field's limit).
+CONTACT_COLUMNS = {"nombre": User.full_name, "email": User.email, "direccion": User.address}
+
+
 def check_contact(form: dict[str, str]) -> dict[str, str]:
     errors = {}
     if not form.get("nombre", "").strip():
         errors["nombre"] = _("Escriba sus nombres y apellidos.")
-    if not _EMAIL.match(form.get("email", "").strip()):
+    if normalized_email(form.get("email", "").strip()) is None:
         errors["email"] = _("Escriba un correo electrónico válido.")
     if not _PHONE.match(form.get("telefono", "").strip()):
         errors["telefono"] = _("Escriba un teléfono válido (solo números).")
     if not form.get("direccion", "").strip():
         errors["direccion"] = _("Escriba su dirección.")
+    errors.update(check_texts(form, CONTACT_COLUMNS))
     return errors
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from engine.errors import EngineError, FormInvalid
@@ -17,10 +17,19 @@ from web.auth import accounts
 from web.auth.registration import check_contact, contact_fields
 from web.case_labels import status_label
 from web.downloads import attachment_response, text_download
-from web.errors import busy_message, database_busy
+from web.errors import busy_message, database_busy, roll_back
 from web.extensions import db
-from web.filing import choice_titles, filing_schema
-from web.forms import build_fields, file_fields, parse_submission
+from web.filing import (
+    FILING_TOKEN_FIELD,
+    case_filed_with,
+    choice_titles,
+    filing_nonce,
+    filing_schema,
+    issue_filing_token,
+    take_filing_token,
+)
+from web.forms import Field, build_fields, file_fields, parse_submission
+from web.input_rules import check_texts
 from web.outbox import commit
 from web.portal import bp
 from web.timeline import citizen_timeline
@@ -37,44 +46,101 @@ def home() -> str:
     )
 
 
+# The filing fields the case record stores as text: the column, not only the deployed form,
+# bounds them (a process owner may widen the form).
+FILING_COLUMNS = {"asunto": Case.subject}
+
+
 @bp.route("/radicar", methods=["GET", "POST"])
 @verified_citizen_required
 def new_case() -> str | Response | tuple[str, int]:
     schema = filing_schema()
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("servicio", "tipo")}
-    if request.method == "POST":
-        values = parse_submission(schema, request.form)
-        try:
-            for name in file_fields(schema):
-                stored = store_uploads(request.files.getlist(name), g.user)
-                values[name] = [str(a.id) for a in stored]
-            case = g.engine.file_case(g.user, values, trail.current())
-            commit()
-        except Rejected as rejection:
-            db.session.rollback()
-            errors = {"adjuntos": rejection.message}
-        except FormInvalid as invalid:
-            db.session.rollback()
-            errors = invalid.errors
-        except (EngineError, OperationalError) as failure:  # the form stays filled in
-            db.session.rollback()
-            if isinstance(failure, OperationalError) and not database_busy(failure):
-                raise
-            errors = {"": busy_message() if database_busy(failure) else str(failure)}
-        else:
-            flash(
-                _(
-                    "Radicamos su caso con el número %(radicado)s. "
-                    "Le enviamos el acuse a su correo.",
-                    radicado=case.radicado,
-                ),
-                "success",
+    if request.method == "GET":
+        values = {k: v for k, v in request.args.items() if k in ("servicio", "tipo")}
+        return _filing_page(schema, values, {}, issue_filing_token(g.user))
+    values = parse_submission(schema, request.form)
+    token = request.form.get(FILING_TOKEN_FIELD, "")
+    nonce = filing_nonce(token, g.user)
+    if nonce is None:
+        expired = {"__all__": _("El formulario expiró. Revise los datos y envíelo de nuevo.")}
+        return _filing_page(schema, values, expired, issue_filing_token(g.user)), 400
+    if (filed := case_filed_with(nonce)) is not None:
+        return _already_filed(filed)
+    errors = check_texts(request.form.to_dict(), FILING_COLUMNS)
+    if errors:
+        return _filing_page(schema, values, errors, token), 400
+    try:
+        case = _file(schema, values, nonce)
+    except FilingTokenTaken:
+        db.session.rollback()
+        if (filed := case_filed_with(nonce)) is not None:
+            return _already_filed(filed)
+        busy = {"__all__": _("Su solicitud se está radicando. Consulte «Mis casos».")}
+        return _filing_page(schema, values, busy, token), 409
+    except Rejected as rejection:
+        db.session.rollback()
+        return _filing_page(schema, values, {"adjuntos": rejection.message}, token), 400
+    except FormInvalid as invalid:
+        db.session.rollback()
+        return _filing_page(schema, values, invalid.errors, token), 400
+    except EngineError as refusal:  # e.g. a diagram script over its budget
+        db.session.rollback()
+        return _filing_page(schema, values, {"__all__": str(refusal)}, token), 400
+    except SQLAlchemyError as failure:
+        # Nothing was filed: say so, and keep what the citizen wrote on the page.
+        roll_back(failure)
+        message = (
+            busy_message()
+            if database_busy(failure)
+            else _(
+                "No pudimos radicar su solicitud por una falla momentánea. "
+                "Sus datos siguen aquí: intente de nuevo."
             )
-            return redirect(url_for("portal.case_detail", radicado=case.radicado))
+        )
+        return _filing_page(schema, values, {"__all__": message}, token), 503
+    flash(
+        _(
+            "Radicamos su caso con el número %(radicado)s. Le enviamos el acuse a su correo.",
+            radicado=case.radicado,
+        ),
+        "success",
+    )
+    return redirect(url_for("portal.case_detail", radicado=case.radicado))
+
+
+def _filing_page(
+    schema: dict[str, Any], values: dict[str, Any], errors: dict[str, str], token: str
+) -> str:
     fields = build_fields(schema, values, errors)
-    page = render_template("portal/new_case.html", schema=schema, fields=fields, errors=errors)
-    return (page, 400) if errors else page
+    fields.append(Field(FILING_TOKEN_FIELD, "", "hidden", value=token))
+    return render_template("portal/new_case.html", schema=schema, fields=fields, errors=errors)
+
+
+class FilingTokenTaken(Exception):
+    """Another submission of the same form holds (or held) its token."""
+
+
+def _file(schema: dict[str, Any], values: dict[str, Any], nonce: str) -> Case:
+    """Take the form's token, store the uploads, file the case: one transaction."""
+    try:
+        token = take_filing_token(nonce, g.user)
+    except IntegrityError as taken:
+        raise FilingTokenTaken from taken
+    for name in file_fields(schema):
+        stored = store_uploads(request.files.getlist(name), g.user)
+        values[name] = [str(a.id) for a in stored]
+    case = g.engine.file_case(g.user, values, trail.current())
+    token.case_id = case.id
+    commit()
+    return case
+
+
+def _already_filed(case: Case) -> Response:
+    flash(
+        _("Esta solicitud ya quedó radicada con el número %(radicado)s.", radicado=case.radicado),
+        "info",
+    )
+    return redirect(url_for("portal.case_detail", radicado=case.radicado))
 
 
 def _own_case(radicado: str) -> Case:
@@ -159,7 +225,7 @@ def profile() -> str | Response | tuple[str, int]:
     return (page, 400) if errors else page
 
 
-@bp.get("/adjuntos/<int:attachment_id>")
+@bp.get("/adjuntos/<id:attachment_id>")
 def attachment(attachment_id: int) -> Response:
     """Citizens get their own cases' files; staff those of cases their groups worked on."""
     if g.user is None:

@@ -11,10 +11,18 @@ from sqlalchemy.orm import load_only
 from werkzeug.wrappers import Response
 
 from engine import inbox as engine_inbox
+from engine.deadlines import MIN_EXTENSION_REASONS
 from engine.errors import EngineError, FormInvalid, NotAllowed, NotFound, TaskConflict
 from engine.models import Case, HumanTask, User, membership
 from web import answer_templates
-from web.access import is_supervisor, now, staff_may_see_case, staff_required
+from web.access import (
+    is_supervisor,
+    may_reassign,
+    may_see_task,
+    now,
+    staff_may_see_case,
+    staff_required,
+)
 from web.attachments import Rejected, store_uploads
 from web.case_file import load_case_file
 from web.case_labels import status_label
@@ -22,6 +30,14 @@ from web.extensions import db
 from web.filing import choice_titles, filing_schema, task_schema, user_task_names
 from web.formatting import BOGOTA
 from web.forms import build_fields, file_fields, parse_submission
+from web.input_rules import (
+    MAX_ROW_ID,
+    bounded_int,
+    column_length,
+    query_day,
+    query_page,
+    text_error,
+)
 from web.legacy_panel import legacy_panel
 from web.outbox import commit
 from web.step_records import records_before
@@ -33,13 +49,11 @@ SCOPES = ("mine", "group")
 def _filters() -> dict[str, Any]:
     args = request.args
     overdue = {"si": True, "no": False}.get(args.get("vencidas", ""))
-    due_before = None
-    if args.get("vence_antes"):
-        try:
-            day = datetime.strptime(args["vence_antes"], "%Y-%m-%d").date()
-            due_before = datetime.combine(day + timedelta(days=1), time(), BOGOTA)
-        except ValueError:
-            due_before = None
+    for name, column in (("tarea", HumanTask.bpmn_id), ("tipo", HumanTask.request_type)):
+        if len(args.get(name, "")) > column_length(column):
+            abort(400, _("El filtro no es válido."))
+    day = query_day("vence_antes")
+    due_before = datetime.combine(day + timedelta(days=1), time(), BOGOTA) if day else None
     return {
         "task": args.get("tarea") or None,
         "request_type": args.get("tipo") or None,
@@ -54,10 +68,7 @@ def inbox() -> str:
     scope = request.args.get("vista", "mine")
     if scope not in SCOPES:
         scope = "mine"
-    try:
-        page_number = max(1, int(request.args.get("pagina", "1")))
-    except ValueError:
-        page_number = 1
+    page_number = query_page()
     current = now()
     page = engine_inbox.list_tasks(
         db.session,
@@ -94,7 +105,7 @@ def _cases_of(tasks: list[HumanTask]) -> dict[int, Case]:
 
 def _visible_task(task_id: str) -> HumanTask:
     task = db.session.get(HumanTask, task_id)
-    if task is None or task.candidate_group not in g.user.group_codes:
+    if task is None or not may_see_task(g.user, task):
         abort(404)
     return task
 
@@ -135,8 +146,8 @@ def _render_task(
         case_file=case_file,
         legacy=legacy_panel(view.data.get("consulta_legado")),
         earlier=records_before(task),
-        members=_group_members(task.candidate_group) if is_supervisor(g.user) else [],
-        supervisor=is_supervisor(g.user),
+        members=_group_members(task.candidate_group) if may_reassign(g.user, task) else [],
+        supervisor=may_reassign(g.user, task),
         assignee=db.session.get(User, task.assignee_id) if task.assignee_id else None,
         templates=_template_choices(view.schema),
         services=choice_titles(schema, "servicio"),
@@ -212,11 +223,10 @@ def reassign(task_id: str) -> Response:
     if not is_supervisor(g.user):
         abort(403)
     task = db.session.get(HumanTask, task_id)
-    if task is None:
+    if task is None or not may_reassign(g.user, task):
         abort(404)
-    try:
-        assignee_id = int(request.form.get("asignado", ""))
-    except ValueError:
+    assignee_id = bounded_int(request.form.get("asignado"), 1, MAX_ROW_ID)
+    if assignee_id is None:
         flash(_("Seleccione a quién reasignar la tarea."), "error")
         return redirect(url_for("tasks.task_page", task_id=task_id))
     g.engine.reassign(task_id, g.user, assignee_id)
@@ -238,6 +248,8 @@ def case_page(radicado: str) -> str:
         and case.extended_at is None
         and bool(g.user.group_codes & {"asesor", "coordinador", "administrador"}),
         case_file=load_case_file(case),
+        reasons_min=MIN_EXTENSION_REASONS,
+        reasons_max=column_length(Case.extension_reasons),
         services=choice_titles(schema, "servicio"),
         types=choice_titles(schema, "tipo"),
         status_label=status_label,
@@ -251,12 +263,16 @@ def extend_deadline(radicado: str) -> Response:
     case = db.session.scalars(select(Case).where(Case.radicado == radicado)).first()
     if case is None or not staff_may_see_case(g.user, case.id):
         abort(404)
-    try:
-        days = int(request.form.get("dias", ""))
-    except ValueError:
+    days = bounded_int(request.form.get("dias"), 0, MAX_ROW_ID)  # the engine checks the term
+    if days is None:
         flash(_("Indique cuántos días hábiles amplía el término."), "error")
         return redirect(url_for("tasks.case_page", radicado=radicado))
-    g.engine.extend_deadline(case.id, g.user, days, request.form.get("motivos", ""))
+    reasons = request.form.get("motivos", "").strip()
+    problem = text_error(reasons, column_length(Case.extension_reasons), multiline=True)
+    if problem:
+        flash(problem, "error")
+        return redirect(url_for("tasks.case_page", radicado=radicado))
+    g.engine.extend_deadline(case.id, g.user, days, reasons)
     commit()
     flash(_("Término prorrogado; se informó al ciudadano."), "success")
     return redirect(url_for("tasks.case_page", radicado=radicado))
