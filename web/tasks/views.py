@@ -238,6 +238,8 @@ def case_page(radicado: str) -> str:
         "tasks/case.html",
         may_extend=case.answered_at is None
         and case.extended_at is None
+        and case.info_requested_at is None
+        and case.withdrawn_at is None
         and bool(g.user.group_codes & {"asesor", "coordinador", "administrador"}),
         case_file=load_case_file(case),
         services=choice_titles(schema, "servicio"),
