@@ -26,6 +26,8 @@ from web.outbox import commit
 from web.tasks import bp
 
 SCOPES = ("mine", "group")
+# The protocol template that informs the date of the answer: its date starts at the legal term.
+INTERIM_TEMPLATE = "informar_fecha_respuesta"
 
 
 def _filters() -> dict[str, Any]:
@@ -121,6 +123,10 @@ def _render_task(
         if text is not None:
             values["plantilla"] = chosen
             values["respuesta"] = text
+            if chosen == INTERIM_TEMPLATE and "fecha_respuesta" in view.schema["properties"]:
+                values["fecha_respuesta"] = (
+                    view.case.legal_due.astimezone(BOGOTA).date().isoformat()
+                )
     fields = build_fields(view.schema, values, errors)
     case_file = load_case_file(view.case) if view.case is not None else None
     schema = filing_schema()
