@@ -37,6 +37,7 @@ class CaseFile:
     history: list[HistoryEntry]
     drafts: list[HistoryEntry]
     observations: list[HistoryEntry]
+    replies: list[HistoryEntry]  # the citizen's answers to an information request
 
 
 def load_case_file(case: Case) -> CaseFile:
@@ -55,6 +56,7 @@ def load_case_file(case: Case) -> CaseFile:
     completed = [h for h in history if h.event.kind == "task_completed" and h.event.data]
     drafts = [h for h in completed if _has(h.event.data, "respuesta")]
     observations = [h for h in completed if _has(h.event.data, "observaciones_calidad")]
+    replies = [h for h in completed if _has(h.event.data, "informacion")]
     return CaseFile(
         case=case,
         citizen=db.session.get(User, case.citizen_id),
@@ -62,6 +64,7 @@ def load_case_file(case: Case) -> CaseFile:
         history=history,
         drafts=drafts,
         observations=observations,
+        replies=replies,
     )
 
 

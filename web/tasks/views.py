@@ -115,9 +115,11 @@ def _render_task(
 ) -> str:
     task = _visible_task(task_id)
     view = g.engine.task_view(task_id, g.user)
+    submitted = values is not None  # a refused submission keeps what the person wrote
     values = dict(values if values is not None else _prefill(view.schema, view.data))
     chosen = request.args.get("plantilla")
-    if chosen and view.case is not None and "plantilla" in view.schema.get("properties", {}):
+    fields_of_form = view.schema.get("properties", {})
+    if chosen and not submitted and view.case is not None and "plantilla" in fields_of_form:
         citizen = db.session.get(User, view.case.citizen_id)
         text = answer_templates.render(chosen, view.case, citizen)
         if text is not None:
