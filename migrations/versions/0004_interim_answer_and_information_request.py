@@ -1,7 +1,7 @@
 """interim answer and information request on the case
 
-Revision ID: 0002_interim
-Revises: 0001
+Revision ID: 0004_case_terms
+Revises: 0003_studio
 Create Date: 2026-11-30 10:20:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import engine.models.base
 
-revision = "0002_interim"
-down_revision = "0001"
+revision = "0004_case_terms"
+down_revision = "0003_studio"
 branch_labels = None
 depends_on = None
 
