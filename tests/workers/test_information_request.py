@@ -15,10 +15,17 @@ INTERIM = (
 )
 
 
+def settled(desk) -> None:
+    """The worker has handed back every service result (no write races with the next step)."""
+    wait_for(lambda: not desk.outbox(status="pending"), what="the worker to settle the outbox")
+
+
 def to_5_2_14(desk, case) -> None:
+    settled(desk)
     desk.complete(case.id, "ut_5_2_6", "asesor", es_felicitacion=False)
     desk.complete(case.id, "ut_5_2_7", "asesor", complejidad="media", analisis="Revisar los pagos.")
     wait_for(lambda: desk.open_tasks(case.id) == ["ut_5_2_8"], what="the legacy look-up")
+    settled(desk)
     desk.complete(
         case.id, "ut_5_2_8", "asesor", escalar=False, justificacion_escalamiento="No aplica."
     )
@@ -41,7 +48,9 @@ def test_no_reply_in_a_month_ends_the_case_as_desistimiento_with_the_e_mail(stac
     body = asked.get_body(preferencelist=("plain",)).get_content()
     assert ASK in body and "viernes 10 de abril de 2026" in body
     assert "artículo 17 de la Ley 1755" in body
-    assert desk.open_tasks(case.id) == ["ut_aportar_informacion"]
+    wait_for(
+        lambda: desk.open_tasks(case.id) == ["ut_aportar_informacion"], what="the citizen's task"
+    )
 
     stack.clock.set(datetime.fromisoformat("2026-04-11T00:01:00-05:00"))  # the month is over
     (notice,) = wait_for(
