@@ -2,7 +2,7 @@
 milestones (``hito``) a completed task records on it."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -11,8 +11,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine.business_calendar import BusinessCalendar
-from engine.deadlines import business_reminder, first_response_reminder
-from engine.errors import NotAllowed
+from engine.deadlines import (
+    business_days_left,
+    business_days_waited,
+    business_reminder,
+    first_response_reminder,
+    information_deadline,
+    promised_answer_date,
+)
+from engine.errors import FormInvalid, NotAllowed
 from engine.models import Attachment, Case, CaseAlert, Closure, RadicadoCounter, User
 
 RADICADO_PREFIX = "AV"
@@ -59,6 +66,10 @@ def facts(case: Case) -> dict[str, Any]:
         "area": case.area,
         "prorrogado": case.extended_at is not None,
         "primera_respuesta_en": _iso(case.first_response_at),
+        "forma_primera_respuesta": case.first_response_kind,
+        "respuesta_prometida_para": _iso(case.answer_promised_by),
+        "suspendido": case.info_requested_at is not None,
+        "vence_informacion": _iso(case.info_due),
         "respuesta_final_en": _iso(case.answered_at),
         "vence_primera_respuesta": _iso(case.first_response_due),
         "recordar_primera_respuesta": _iso(first_response_reminder(case.first_response_due)),
@@ -71,6 +82,8 @@ def facts(case: Case) -> dict[str, Any]:
 
 def pending_deadline(case: Case) -> datetime:
     """The earliest deadline still open on the case: what the inbox sorts by."""
+    if case.info_requested_at is not None and case.info_due is not None:
+        return case.info_due  # the term is suspended: only the citizen's reply is awaited
     deadlines = [case.legal_due]
     if case.first_response_at is None:
         deadlines.append(case.first_response_due)
@@ -82,10 +95,76 @@ def pending_deadline(case: Case) -> datetime:
 # --- milestones: hito name -> what completing such a task records on the case -------------
 
 
+FIRST_RESPONSE_KINDS = ("respuesta", "fecha", "escalamiento")
+
+
+def _record_first_response(case: Case, kind: str, now: datetime) -> None:
+    """The first of the three kinds of first response (seed §4) stops the 24-hour clock."""
+    if case.first_response_at is None:
+        case.first_response_at = now
+        case.first_response_kind = kind
+
+
 def _first_response(
     case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone"
 ) -> None:
-    case.first_response_at = case.first_response_at or ctx.now
+    _record_first_response(case, props.get("forma", "respuesta"), ctx.now)
+
+
+def _interim_answer(
+    case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone"
+) -> None:
+    """The date on which the answer will be given, never beyond the legal term."""
+    raw = data.get("fecha_informada")
+    try:
+        chosen = date.fromisoformat(str(raw))
+    except ValueError:
+        message = "Indique la fecha en que se dará respuesta."
+        raise FormInvalid({"fecha_respuesta": message}) from None
+    promised, refusal = promised_answer_date(chosen, ctx.now, case.legal_due)
+    if refusal is not None:
+        raise FormInvalid({"fecha_respuesta": refusal})
+    case.answer_promised_by = promised
+    case.interim_answer = data.get("respuesta_informada")
+    _record_first_response(case, "fecha", ctx.now)
+
+
+def _information_requested(
+    case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone"
+) -> None:
+    """Ley 1755 art. 17: the legal term stops until the citizen replies (at most a month).
+
+    Until then ``legal_due`` holds the latest the term can end (a reply on the last day), so
+    the legal timers need no special case; the reply sets the real date."""
+    case.info_request = data.get("solicitud_informacion")
+    case.info_requested_at = ctx.now
+    case.info_due = information_deadline(ctx.now, ctx.calendar)
+    case.legal_days_left = business_days_left(ctx.now, case.legal_due, ctx.calendar)
+    case.legal_due = ctx.calendar.add_business_days(case.info_due, case.legal_days_left)
+    schedule_reminders(case, ctx.calendar)
+    case.status = "esperando_usuario"
+
+
+def _information_supplied(
+    case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone"
+) -> None:
+    """The term runs again from the reply: moved by the business days it waited."""
+    if case.info_requested_at is None:
+        return
+    case.suspended_days = (case.suspended_days or 0) + business_days_waited(
+        case.info_requested_at, ctx.now, ctx.calendar
+    )
+    case.legal_due = ctx.calendar.add_business_days(ctx.now, case.legal_days_left or 1)
+    schedule_reminders(case, ctx.calendar)
+    case.info_requested_at = None
+    case.legal_days_left = None
+    case.status = "en_tramite"
+
+
+def _withdrawn(case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone") -> None:
+    """Desistimiento tácito: no reply within the month; the request is closed."""
+    case.withdrawn_at = ctx.now
+    case.status = "desistido"
 
 
 def _escalation(case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone") -> None:
@@ -123,7 +202,7 @@ def _final_answer(
     case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone"
 ) -> None:
     case.answered_at = ctx.now
-    case.first_response_at = case.first_response_at or ctx.now
+    _record_first_response(case, "respuesta", ctx.now)
     case.answer = data.get("respuesta")
     case.status = "respondido"
 
@@ -135,6 +214,10 @@ def _alert(case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milest
 
 MILESTONES: dict[str, Callable[..., None]] = {
     "primera_respuesta": _first_response,
+    "fecha_respuesta": _interim_answer,
+    "solicitud_informacion": _information_requested,
+    "informacion_aportada": _information_supplied,
+    "desistimiento": _withdrawn,
     "escalamiento": _escalation,
     "devolucion": _returned,
     "respuesta_area": _area_answered,

@@ -4,7 +4,8 @@ Every function is pure and returns timezone-aware datetimes in Bogotá; callers 
 when they store or schedule them.
 """
 
-from datetime import datetime, timedelta
+from calendar import monthrange
+from datetime import date, datetime, time, timedelta
 
 from engine.business_calendar import WORKDAY_START, BusinessCalendar
 from engine.clock import BOGOTA
@@ -85,3 +86,49 @@ def extend_legal_deadline(
     if now > current_deadline:
         raise DeadlineError("El término ya venció; no se puede prorrogar.")
     return legal_deadline(filed_at, original_days + extra_days, calendar)
+
+
+def information_deadline(requested_at: datetime, calendar: BusinessCalendar) -> datetime:
+    """End of the day one calendar month after an information request (Ley 1755 art. 17).
+
+    The same day of the next month (the month's last day if it has no such day); a term that
+    ends on a day the entity is closed runs to the next business day.
+    """
+    local = requested_at.astimezone(BOGOTA).date()
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    day = min(local.day, monthrange(year, month)[1])
+    end = date(year, month, day)
+    if not calendar.is_business_day(end):
+        end = calendar.next_business_day(end)
+    return datetime.combine(end, time.max, tzinfo=BOGOTA)
+
+
+def business_days_left(moment: datetime, deadline: datetime, calendar: BusinessCalendar) -> int:
+    """Business days of a term still to run after ``moment``'s day (at least one)."""
+    start = moment.astimezone(BOGOTA).date()
+    return max(1, calendar.business_days_between(start, deadline.astimezone(BOGOTA).date()))
+
+
+def business_days_waited(since: datetime, until: datetime, calendar: BusinessCalendar) -> int:
+    """Business days after ``since``'s day up to and including ``until``'s day."""
+    start, end = (m.astimezone(BOGOTA).date() for m in (since, until))
+    return max(0, calendar.business_days_between(start, end))
+
+
+def promised_answer_date(
+    chosen: date, now: datetime, legal_due: datetime
+) -> tuple[datetime | None, str | None]:
+    """An interim answer's date as the end of that day, or a Spanish reason it is refused.
+
+    Never before today and never beyond the legal term (Condiciones generales of M5-1-01:
+    the date "no debe exceder los tiempos establecidos" by law)."""
+    today = now.astimezone(BOGOTA).date()
+    last = legal_due.astimezone(BOGOTA).date()
+    if chosen < today:
+        return None, "La fecha de respuesta no puede ser anterior a hoy."
+    if chosen > last:
+        return None, (
+            "La fecha de respuesta no puede superar el término legal "
+            f"({last.strftime('%d/%m/%Y')})."
+        )
+    return datetime.combine(chosen, time.max, tzinfo=BOGOTA), None

@@ -347,7 +347,7 @@ class Run:
                     lane=task.task_spec.lane,
                     form=properties(task)["formJsonSchemaFilename"],
                     candidate_group=group,
-                    assignee_id=self.actor_id if group == CITIZEN_GROUP else None,
+                    assignee_id=self._citizen_of(group),
                     state="open",
                     request_type=case.request_type if case else None,
                     business_key=instance.business_key,
@@ -355,6 +355,12 @@ class Run:
                     due_at=due,
                 )
             )
+
+    def _citizen_of(self, group: str) -> int | None:
+        """A citizen's task is theirs alone: the case's citizen, or who is acting (filing)."""
+        if group != CITIZEN_GROUP:
+            return None
+        return self.case.citizen_id if self.case is not None else self.actor_id
 
     # --- event log -----------------------------------------------------------------------
 

@@ -311,8 +311,13 @@ class Engine:
         ).one()
         run = self._load_for_update(instance.id, user.id)
         now = self.clock.now()
+        if case.info_requested_at is not None:
+            raise EngineError(
+                "El término está suspendido mientras el ciudadano aporta la información "
+                "solicitada; no se puede prorrogar ahora."
+            )
         try:
-            case.legal_due = extend_legal_deadline(
+            extended = extend_legal_deadline(
                 case.filed_at,
                 case.legal_days,
                 extra_days,
@@ -324,6 +329,9 @@ class Engine:
             )
         except DeadlineError as exc:
             raise EngineError(str(exc)) from exc
+        if case.suspended_days:  # the days the term waited for the citizen still count
+            extended = self.calendar.add_business_days(extended, case.suspended_days)
+        case.legal_due = extended
         cases.schedule_reminders(case, self.calendar)
         case.extension_days = extra_days
         case.extension_reasons = reasons.strip()

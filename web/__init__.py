@@ -83,9 +83,11 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from web import access, formatting
+    from web.case_labels import first_response_label
 
     app.jinja_env.filters["fecha"] = formatting.format_moment
     app.jinja_env.filters["dia"] = formatting.format_day
+    app.jinja_env.filters["forma_primera_respuesta"] = first_response_label
     app.jinja_env.globals["may_read_definitions"] = access.may_read_definitions
     app.jinja_env.globals["may_read_console"] = access.may_read_console
     app.jinja_env.globals["html_lang"] = lambda: str(get_locale()).replace("_", "-")

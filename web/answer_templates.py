@@ -29,7 +29,8 @@ TEMPLATES: dict[str, Any] = {
         "Respetado(a) $nombre:\n\n"
         "Hemos recibido su $tipo número $radicado sobre «$asunto». Para darle una respuesta "
         "completa necesitamos adelantar algunas verificaciones internas. Le daremos respuesta "
-        "a más tardar el $vence_legal, dentro del término establecido por la ley."
+        "en la fecha que le indicamos en esta comunicación, dentro del término establecido "
+        "por la ley."
     ),
     "traslado_por_competencia": _l(
         "Respetado(a) $nombre:\n\n"

@@ -7,9 +7,23 @@ _STATUS = {
     "en_tramite": _l("En trámite"),
     "escalado": _l("Escalado al área responsable"),
     "respondido": _l("Respondido"),
+    "esperando_usuario": _l("En espera de información del ciudadano"),
+    "desistido": _l("Cerrado por desistimiento tácito"),
     "cerrado": _l("Cerrado"),
+}
+
+
+_FIRST_RESPONSE = {
+    "respuesta": _l("respuesta"),
+    "fecha": _l("fecha de respuesta informada"),
+    "escalamiento": _l("aviso de escalamiento"),
 }
 
 
 def status_label(status: str) -> str:
     return str(_STATUS.get(status, status.replace("_", " ").capitalize()))
+
+
+def first_response_label(kind: str | None) -> str:
+    """Which of the three kinds of first response (seed §4) the case got."""
+    return str(_FIRST_RESPONSE.get(kind or "", kind or ""))

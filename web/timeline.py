@@ -39,6 +39,20 @@ _BY_KIND = {
     "prorroga": _l("Se amplió el plazo de respuesta; le informamos la nueva fecha."),
 }
 
+# Milestones without a seed number that the citizen takes part in (event kind ``hito``).
+_BY_MILESTONE = {
+    "fecha_respuesta": _l("Le informamos la fecha en que le daremos respuesta."),
+    "solicitud_informacion": _l(
+        "Le pedimos información adicional; el plazo de respuesta quedó suspendido."
+    ),
+    "informacion_aportada": _l(
+        "Recibimos la información que nos envió; el plazo de respuesta volvió a correr."
+    ),
+    "desistimiento": _l(
+        "Su petición se entendió desistida porque no recibimos la información solicitada."
+    ),
+}
+
 # Events that mean a step happened (not merely that a task became ready or was claimed).
 _DONE_KINDS = {"portal", "task_completed", "service_completed"}
 
@@ -69,6 +83,9 @@ def citizen_timeline(case: Case) -> list[Milestone]:
 def _text_for(event: Event) -> str | None:
     if event.kind in _BY_KIND:
         return str(_BY_KIND[event.kind])
+    if event.kind == "hito":
+        text = _BY_MILESTONE.get(event.label or "")
+        return None if text is None else str(text)
     if event.kind not in _DONE_KINDS:
         return None
     match = _STEP.search(event.label or "")

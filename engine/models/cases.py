@@ -41,6 +41,19 @@ class Case(Base):
     reviewed: Mapped[bool] = mapped_column(default=False)
     classification: Mapped[str | None] = mapped_column(String(60))
     first_response_at: Mapped[datetime | None]
+    # How the first response was given: respuesta | fecha (date of answer) | escalamiento.
+    first_response_kind: Mapped[str | None] = mapped_column(String(20))
+    # An interim answer: the date promised to the citizen (end of that day) and its text.
+    answer_promised_by: Mapped[datetime | None]
+    interim_answer: Mapped[str | None] = mapped_column(Text)
+    # An information request to the citizen (Ley 1755 art. 17): while it is open the legal
+    # term is suspended; ``legal_days_left`` business days run again from the reply.
+    info_request: Mapped[str | None] = mapped_column(Text)
+    info_requested_at: Mapped[datetime | None]
+    info_due: Mapped[datetime | None]
+    legal_days_left: Mapped[int | None]
+    suspended_days: Mapped[int] = mapped_column(default=0)
+    withdrawn_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None] = mapped_column(index=True)
     answer: Mapped[str | None] = mapped_column(Text)
 

@@ -31,11 +31,14 @@ CASE = {
     "vence_legal": "martes 31 de marzo de 2026", "vence_area": "martes 17 de marzo de 2026",
     "dias_legales": 15, "area": "area_fondos", "area_nombre": "Vicepresidencia de Fondos",
     "respuesta": "El cobro fue reversado.", "dias_prorroga": 5, "motivos_prorroga": "Volumen.",
+    "primera_respuesta_forma": "fecha", "respuesta_prometida_para": "viernes 20 de marzo de 2026",
+    "solicitud_informacion_en": "martes 10 de marzo de 2026, 8:00 a. m.",
+    "vence_informacion": "viernes 10 de abril de 2026",
 }  # fmt: skip
 CONTEXT = {
     "caso": CASE, "destinatario": "María", "saludo": "Equipo Fondos", "responsable": "Fondos",
     "datos": {"informe": "Texto del informe", "periodo": "2026-03",
-              "respuesta": "El cobro fue reversado."},
+              "respuesta": "El cobro fue reversado.", "solicitud": "Falta el extracto."},
     "nombre": "María", "enlace": "http://portal.test/cuenta/verificar/x", "horas": 24,
     "ingreso": "http://portal.test/cuenta/ingresar",
 }  # fmt: skip
@@ -44,7 +47,8 @@ CONTEXT = {
 def test_every_template_renders_a_spanish_subject_text_and_html():
     names = template_names()
     assert {"acuse", "escalamiento", "asignacion", "prorroga", "respuesta_final",
-            "informe_auditoria", "alerta_legal", "recordatorio_area"} <= set(names)  # fmt: skip
+            "informe_auditoria", "alerta_legal", "recordatorio_area", "fecha_respuesta",
+            "solicitud_informacion", "desistimiento"} <= set(names)  # fmt: skip
     for name in names:
         mail = render(name, CONTEXT)
         assert mail.subject and "\n" not in mail.subject

@@ -87,5 +87,10 @@ def test_the_monthly_report_counts_last_months_cases_from_the_table(stack, desk)
     assert result["periodo"] == "2026-03"
     assert result["casos_radicados"] == 2
     assert result["por_tipo"] == {"Reclamo": 1, "Queja": 1}
-    assert result["primera_respuesta_24h"] == {"evaluados": 2, "cumplidos": 0, "porcentaje": 0.0}
+    assert result["primera_respuesta_24h"] == {
+        "evaluados": 2,
+        "cumplidos": 0,
+        "porcentaje": 0.0,
+        "por_forma": {},
+    }
     assert result["escalados"]["porcentaje"] == 0.0

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from engine.errors import EngineError, FormInvalid
-from engine.models import Attachment, Case
+from engine.models import Attachment, Case, HumanTask
 from web import trail
 from web.access import citizen_required, may_download, now, verified_citizen_required
 from web.attachments import Rejected, store_uploads
@@ -27,6 +27,7 @@ from web.filing import (
     filing_schema,
     issue_filing_token,
     take_filing_token,
+    task_schema,
 )
 from web.forms import Field, build_fields, file_fields, parse_submission
 from web.input_rules import check_texts
@@ -170,12 +171,71 @@ def case_detail(radicado: str) -> str:
     return render_template(
         "portal/case_detail.html",
         case=case,
+        reply_task=_reply_task(case),
         status=status_label(case.status),
         timeline=citizen_timeline(case),
         attachments=attachments,
         services=choice_titles(schema, "servicio"),
         types=choice_titles(schema, "tipo"),
     )
+
+
+def _reply_task(case: Case) -> HumanTask | None:
+    """The open task in which the process waits for this citizen (e.g. missing information)."""
+    return db.session.scalars(
+        select(HumanTask).where(
+            HumanTask.case_id == case.id,
+            HumanTask.state == "open",
+            HumanTask.assignee_id == g.user.id,
+        )
+    ).first()
+
+
+@bp.route("/mis-casos/<radicado>/informacion", methods=["GET", "POST"])
+@citizen_required
+def supply_information(radicado: str) -> str | Response | tuple[str, int]:
+    """The citizen completes their request (Ley 1755 art. 17): text and files, one commit."""
+    case = _own_case(radicado)
+    task = _reply_task(case)
+    if task is None:
+        flash(_("Su caso no está esperando información de su parte."), "info")
+        return redirect(url_for("portal.case_detail", radicado=radicado))
+    schema = task_schema(task)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    if request.method == "POST":
+        values = parse_submission(schema, request.form)
+        try:
+            for name in file_fields(schema):
+                stored = store_uploads(request.files.getlist(name), g.user)
+                for attachment in stored:
+                    attachment.case_id = case.id
+                values[name] = [str(a.id) for a in stored]
+            g.engine.complete_task(task.id, g.user, values)
+            commit()
+        except Rejected as rejection:
+            db.session.rollback()
+            errors = {name: rejection.message for name in file_fields(schema)}
+        except FormInvalid as invalid:
+            db.session.rollback()
+            errors = invalid.errors
+        else:
+            flash(
+                _(
+                    "Recibimos su información. El plazo para responderle volvió a correr; "
+                    "le avisaremos por correo electrónico."
+                ),
+                "success",
+            )
+            return redirect(url_for("portal.case_detail", radicado=radicado))
+    page = render_template(
+        "portal/supply_information.html",
+        case=case,
+        schema=schema,
+        fields=build_fields(schema, values, errors),
+        errors=errors,
+    )
+    return (page, 400) if errors else page
 
 
 @bp.get("/mis-casos/<radicado>/respuesta.txt")

@@ -44,6 +44,8 @@ from web.step_records import records_before
 from web.tasks import bp
 
 SCOPES = ("mine", "group")
+# The protocol template that informs the date of the answer: its date starts at the legal term.
+INTERIM_TEMPLATE = "informar_fecha_respuesta"
 
 
 def _filters() -> dict[str, Any]:
@@ -126,14 +128,20 @@ def _render_task(
 ) -> str:
     task = _visible_task(task_id)
     view = g.engine.task_view(task_id, g.user)
+    submitted = values is not None  # a refused submission keeps what the person wrote
     values = dict(values if values is not None else view.prefill)
     chosen = request.args.get("plantilla")
-    if chosen and view.case is not None and "plantilla" in view.schema.get("properties", {}):
+    fields_of_form = view.schema.get("properties", {})
+    if chosen and not submitted and view.case is not None and "plantilla" in fields_of_form:
         citizen = db.session.get(User, view.case.citizen_id)
         text = answer_templates.render(chosen, view.case, citizen)
         if text is not None:
             values["plantilla"] = chosen
             values["respuesta"] = text
+            if chosen == INTERIM_TEMPLATE and "fecha_respuesta" in view.schema["properties"]:
+                values["fecha_respuesta"] = (
+                    view.case.legal_due.astimezone(BOGOTA).date().isoformat()
+                )
     fields = build_fields(view.schema, values, errors)
     case_file = load_case_file(view.case, with_records=False) if view.case is not None else None
     schema = filing_schema()
@@ -246,6 +254,8 @@ def case_page(radicado: str) -> str:
         "tasks/case.html",
         may_extend=case.answered_at is None
         and case.extended_at is None
+        and case.info_requested_at is None
+        and case.withdrawn_at is None
         and bool(g.user.group_codes & {"asesor", "coordinador", "administrador"}),
         case_file=load_case_file(case),
         reasons_min=MIN_EXTENSION_REASONS,

@@ -67,10 +67,16 @@ def prepare(job: Job) -> dict[str, Any]:
 
     total = len(cases)
     first_due = [c for c in cases if c.first_response_at is not None or c.first_response_due < now]
+    # Any of the seed's three kinds counts: the answer, the date of the answer, the escalation.
     first_ok = [
         c for c in first_due if c.first_response_at and c.first_response_at <= c.first_response_due
     ]
-    legal_due = [c for c in cases if c.answered_at is not None or c.legal_due < now]
+    # A withdrawn request (desistimiento tácito) has no legal term left to meet.
+    legal_due = [
+        c
+        for c in cases
+        if c.answered_at is not None or (c.legal_due < now and c.withdrawn_at is None)
+    ]
     legal_ok = [c for c in legal_due if c.answered_at and c.answered_at <= c.legal_due]
     answered = [c for c in cases if c.answered_at is not None]
     reviewed = [c for c in answered if c.reviewed]
@@ -87,7 +93,11 @@ def prepare(job: Job) -> dict[str, Any]:
         select(Case)
         .where(
             or_(
-                and_(Case.answered_at.is_(None), Case.legal_due < min(end, now)),
+                and_(
+                    Case.answered_at.is_(None),
+                    Case.withdrawn_at.is_(None),
+                    Case.legal_due < min(end, now),
+                ),
                 and_(
                     Case.answered_at >= start,
                     Case.answered_at < end,
@@ -129,6 +139,7 @@ def prepare(job: Job) -> dict[str, Any]:
             "evaluados": len(first_due),
             "cumplidos": len(first_ok),
             "porcentaje": _pct(len(first_ok), len(first_due)),
+            "por_forma": dict(Counter(c.first_response_kind or "respuesta" for c in first_ok)),
         },
         "respuesta_en_termino_legal": {
             "evaluados": len(legal_due),
@@ -149,8 +160,11 @@ def prepare(job: Job) -> dict[str, Any]:
         "alertas": dict(sorted(alerts.items())),
         "vencidos": {"total": overdue_total, "casos": overdue},
         "prorrogados": sum(1 for c in cases if c.extended_at is not None),
+        "desistidos": sum(1 for c in cases if c.withdrawn_at is not None),
         "pendientes": session.scalar(
-            select(func.count(Case.id)).where(Case.filed_at < end, Case.answered_at.is_(None))
+            select(func.count(Case.id)).where(
+                Case.filed_at < end, Case.answered_at.is_(None), Case.withdrawn_at.is_(None)
+            )
         ),
     }
     return report

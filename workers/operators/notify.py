@@ -168,6 +168,10 @@ def _case_view(case: Case, labels: Labels) -> dict[str, Any]:
         "respuesta": case.answer,
         "dias_prorroga": case.extension_days,
         "motivos_prorroga": case.extension_reasons,
+        "primera_respuesta_forma": case.first_response_kind,
+        "respuesta_prometida_para": _when(case.answer_promised_by),
+        "solicitud_informacion_en": _when(case.info_requested_at),
+        "vence_informacion": _when(case.info_due),
     }
 
 
