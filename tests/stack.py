@@ -80,10 +80,17 @@ class Stack:
             "JOB_MAX_ATTEMPTS": "3",
             "JOB_BACKOFF_BASE": "0.05",
             "JOB_BACKOFF_CAP": "0.5",
-            "CELERY_VISIBILITY_TIMEOUT": "4",
+            # As in production, the broker hands a dead worker's job out again only after a
+            # long time: the outbox sweep (JOB_LEASE below) is what brings it back.
+            "CELERY_VISIBILITY_TIMEOUT": "1800",
             "CELERY_RESTORE_INTERVAL": "1",
             "OUTBOX_REDISPATCH_AFTER": "8",
             "MAIL_SEND_LEASE": "2",
+            # The tests' worker runs --pool=solo, which enforces no time limits; a running
+            # job's mark lasts JOB_LEASE, so a killed worker's job is enqueued again soon.
+            "JOB_TIME_LIMIT": "30",
+            "JOB_SOFT_TIME_LIMIT": "25",
+            "JOB_LEASE": "4",
             "BEAT_INTERVAL": "0.5",
             "LEGACY_ADAPTER": "demo",
         }

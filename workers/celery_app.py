@@ -6,10 +6,12 @@ with ``celery -A workers.celery_app worker`` / ``beat``, which builds the Flask 
 """
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import redis
 from celery import Celery, Task
+from celery.signals import celeryd_init
 from flask import Flask
 
 from workers import settings as worker_settings
@@ -70,6 +72,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.config_from_object(celery_config(settings))
     celery.set_default()
+    celeryd_init.connect(_time_limits(settings), weak=False, dispatch_uid="av-time-limits")
 
     from workers import tasks
 
@@ -84,6 +87,25 @@ def celery_init_app(app: Flask) -> Celery:
     app.extensions["workers"] = WorkerContext(app, settings, dispatcher)
     app.extensions["celery"] = celery
     return celery
+
+
+def time_limits(settings: worker_settings.WorkerSettings) -> dict[str, int]:
+    """No job runs unbounded: the soft limit raises in the job (it retries, then becomes an
+    incident); the hard one kills the process running it. Enforced by the prefork pool (the
+    default), not by --pool=solo."""
+    return {
+        "task_soft_time_limit": settings.job_soft_time_limit,
+        "task_time_limit": settings.job_time_limit,
+    }
+
+
+def _time_limits(settings: worker_settings.WorkerSettings) -> Callable[..., None]:
+    # Set in the worker only: a producer would stamp its own limits on every message it
+    # sends, and those would win over the worker's.
+    def apply(conf: Any, **_: Any) -> None:
+        conf.update(time_limits(settings))
+
+    return apply
 
 
 def _celery_for_worker() -> Celery:

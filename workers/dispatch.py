@@ -8,8 +8,12 @@ Two paths lead a pending row to a worker:
   put back (``retry_incident``), rows whose job Redis lost.
 
 The dispatch mark is a Redis key per outbox id, set with NX, so the two paths enqueue a row
-once; it expires after ``redispatch_after`` seconds (longer than any job or retry wait), and
-a job deletes it when the row reaches its final state. Jobs carry only the outbox id.
+once. While the job waits in the queue the mark lives ``redispatch_after`` seconds (longer
+than any queue wait); once a worker runs it, the job shortens it to its lease (``hold``:
+longer than the job may live), and a retry keeps it for its wait plus that lease. So a job
+whose worker died mid-run is enqueued again by the sweep within the lease, not after the
+broker's visibility timeout. A job deletes the mark when the row reaches its final state.
+Jobs carry only the outbox id.
 """
 
 import logging
@@ -80,9 +84,10 @@ class Dispatcher:
         return self.dispatch(unmarked)
 
     def keep_mark(self, outbox_id: int, seconds: float) -> None:
-        """A job waits to retry: keep the sweep away for at least ``seconds``."""
+        """A running job, or one waiting to retry: keep the sweep away for ``seconds``, and
+        no longer, so the job is enqueued again soon after the process holding it died."""
         try:
-            self.client.set(mark_key(outbox_id), 1, ex=max(int(seconds) + 1, self.redispatch_after))
+            self.client.set(mark_key(outbox_id), 1, ex=max(int(seconds) + 1, 1))
         except (redis.RedisError, OSError) as exc:  # at worst the sweep enqueues it again
             log.warning("mark of outbox %s not kept: %s", outbox_id, exc)
 

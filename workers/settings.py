@@ -84,14 +84,24 @@ class WorkerSettings:
     legacy_http_timeout: float = 10.0
     legacy_sql_url: str | None = None
     legacy_sql_query: str | None = None
-    # How long a sender holds an e-mail before another delivery of the job may send it.
-    mail_send_lease: int = 120
+    # Every Celery task is interrupted after the soft limit (the job retries, then becomes an
+    # incident) and killed after the hard one.
+    job_soft_time_limit: int = 50
+    job_time_limit: int = 60
+    # A running job keeps its dispatch mark this long; a worker that dies mid-job lets it
+    # expire and the sweep enqueues the job again (not waiting for the visibility timeout).
+    # It must exceed the hard time limit.
+    job_lease: int = 70
+    # How long a sender holds an e-mail before another delivery of the job may send it:
+    # as long as a job may live, so a live sender never loses it.
+    mail_send_lease: int = 60
     mail_dir: Path = INSTANCE_DIR / "mail"
 
 
 def from_environment() -> WorkerSettings:
     redis_url = os.environ.get("REDIS_URL") or f"redis+socket://{DEFAULT_REDIS_SOCKET}"
     visibility = _int("CELERY_VISIBILITY_TIMEOUT", 1800)
+    time_limit = _int("JOB_TIME_LIMIT", 60)
     return WorkerSettings(
         redis=RedisLocation(redis_url),
         smtp=SmtpSettings(
@@ -116,6 +126,9 @@ def from_environment() -> WorkerSettings:
         legacy_http_timeout=_float("LEGACY_HTTP_TIMEOUT", 10.0),
         legacy_sql_url=os.environ.get("LEGACY_SQL_URL") or None,
         legacy_sql_query=os.environ.get("LEGACY_SQL_QUERY") or None,
-        mail_send_lease=_int("MAIL_SEND_LEASE", 120),
+        job_soft_time_limit=_int("JOB_SOFT_TIME_LIMIT", max(1, time_limit * 5 // 6)),
+        job_time_limit=time_limit,
+        job_lease=_int("JOB_LEASE", time_limit + 10),
+        mail_send_lease=_int("MAIL_SEND_LEASE", time_limit),
         mail_dir=Path(os.environ.get("MAIL_DIR", INSTANCE_DIR / "mail")),
     )

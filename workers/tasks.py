@@ -5,6 +5,7 @@ import random
 from collections.abc import Callable
 
 from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -13,7 +14,7 @@ from engine.errors import TaskConflict
 from engine.models import OutboxMessage
 from workers.context import WorkerContext, current_context
 from workers.dispatch import commit_and_dispatch
-from workers.errors import PermanentFailure, TransientFailure
+from workers.errors import HeldElsewhere, PermanentFailure, TransientFailure
 from workers.operators import OPERATORS, Job
 from workers.timers import TimerSweep
 
@@ -27,8 +28,12 @@ def backoff(attempt: int, base: float, cap: float) -> float:
 
 
 @shared_task(bind=True, name="workers.run_outbox", max_retries=None)
-def run_outbox(self: Task, outbox_id: int) -> str:
-    """Run one outbox job: its operator, then the result (or the incident) into the engine."""
+def run_outbox(self: Task, outbox_id: int, waits: int = 0) -> str:
+    """Run one outbox job: its operator, then the result (or the incident) into the engine.
+
+    ``waits`` counts the retries spent waiting for another delivery of the same job (not
+    attempts of this one).
+    """
     ctx = current_context()
     with ctx.session_factory() as session:
         message = session.get(OutboxMessage, outbox_id)
@@ -37,7 +42,10 @@ def run_outbox(self: Task, outbox_id: int) -> str:
             session.rollback()
             ctx.dispatcher.forget(outbox_id)
             return message.status if message is not None else "missing"
-        job = Job.from_message(message, ctx, session, attempt=self.request.retries + 1)
+        # From now on the sweep stays away only while this job may still be alive.
+        ctx.dispatcher.keep_mark(outbox_id, ctx.settings.job_lease)
+        attempt = self.request.retries - waits + 1
+        job = Job.from_message(message, ctx, session, attempt=attempt)
         try:
             operator = OPERATORS.get(job.operation)
             if operator is None:
@@ -45,10 +53,17 @@ def run_outbox(self: Task, outbox_id: int) -> str:
             prepared = operator.prepare(job)
             session.rollback()  # end the reads before slow I/O (SQLite holds its write lock)
             result = operator.perform(job, prepared)
-        except TransientFailure as exc:
+        except HeldElsewhere as exc:
             session.rollback()
+            return _wait_for_holder(self, ctx, outbox_id, waits, exc)
+        except (TransientFailure, SoftTimeLimitExceeded) as exc:
+            session.rollback()
+            if isinstance(exc, SoftTimeLimitExceeded):
+                exc = TransientFailure(
+                    f"El trabajo superó su tiempo límite ({ctx.settings.job_soft_time_limit} s)."
+                )
             if job.attempt < ctx.settings.max_attempts:
-                return _retry_later(self, ctx, outbox_id, job.attempt, exc)
+                return _retry_later(self, ctx, outbox_id, job.attempt, waits, exc)
             return _fail(self, ctx, session, outbox_id, job.attempt, str(exc))
         except PermanentFailure as exc:
             session.rollback()
@@ -61,14 +76,23 @@ def run_outbox(self: Task, outbox_id: int) -> str:
 
 
 def _retry_later(
-    task: Task, ctx: WorkerContext, outbox_id: int, attempt: int, exc: Exception
+    task: Task, ctx: WorkerContext, outbox_id: int, attempt: int, waits: int, exc: Exception
 ) -> str:
     countdown = backoff(attempt - 1, ctx.settings.backoff_base, ctx.settings.backoff_cap)
-    ctx.dispatcher.keep_mark(outbox_id, countdown + ctx.settings.visibility_timeout)
+    ctx.dispatcher.keep_mark(outbox_id, countdown + ctx.settings.job_lease)
     log.info(
         "outbox %s attempt %s failed (%s); retrying in %.1fs", outbox_id, attempt, exc, countdown
     )
-    raise task.retry(exc=exc, countdown=countdown)
+    raise task.retry(exc=exc, countdown=countdown, kwargs={"waits": waits})
+
+
+def _wait_for_holder(
+    task: Task, ctx: WorkerContext, outbox_id: int, waits: int, exc: HeldElsewhere
+) -> str:
+    countdown = max(exc.retry_after, 0.05)
+    ctx.dispatcher.keep_mark(outbox_id, countdown + ctx.settings.job_lease)
+    log.info("outbox %s is held elsewhere (%s); looking again in %.1fs", outbox_id, exc, countdown)
+    raise task.retry(exc=exc, countdown=countdown, kwargs={"waits": waits + 1})
 
 
 def _complete(
@@ -110,8 +134,9 @@ def _save(
         # run again shortly; every operator's side effect is idempotent.
         session.rollback()
         log.info("outbox %s outcome not saved (%s); again shortly", outbox_id, exc)
-        ctx.dispatcher.keep_mark(outbox_id, ctx.settings.visibility_timeout)
-        raise task.retry(exc=exc, countdown=random.uniform(0.05, 0.5)) from exc
+        countdown = random.uniform(0.05, 0.5)
+        ctx.dispatcher.keep_mark(outbox_id, countdown + ctx.settings.job_lease)
+        raise task.retry(exc=exc, countdown=countdown) from exc
     ctx.dispatcher.forget(outbox_id)
     return outcome
 

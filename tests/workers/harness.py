@@ -42,27 +42,59 @@ def wait_for(
 
 
 class _Inbox:
-    """aiosmtpd handler: keeps every message; can hold a conversation at RCPT on request."""
+    """aiosmtpd handler: keeps every message; can hold a conversation on request, at RCPT
+    (before the server has the message), DATA (it has it, the sender does not know yet) or
+    QUIT (the sender knows it was accepted); notes which
+    conversations ended with QUIT, to tell a resend caused by a crash inside the SMTP
+    exchange from one after it."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
-        self.hold_next = False
+        self.sessions: list[Any] = []  # the conversation of each message, in order
+        self.hold_at: str | None = None
         self.holding = threading.Event()
         self.release = threading.Event()
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, _o: Any):
-        if self.hold_next:
-            self.hold_next = False
+    async def _hold_if(self, command: str) -> None:
+        if self.hold_at == command:
+            self.hold_at = None
             self.holding.set()
             await asyncio.to_thread(self.release.wait, 60)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, _o: Any):
+        await self._hold_if("RCPT")
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        message["X-Received-At"] = repr(time.time())
+        session.quit_received = False
         self.messages.append(message)
+        self.sessions.append(session)
+        await self._hold_if("DATA")  # kept, but the sender has not heard so yet
         return "250 Message accepted"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        await self._hold_if("QUIT")
+        session.quit_received = True
+        return "221 Bye"
+
+    def duplicates(self) -> tuple[int, int]:
+        """Extra copies of a Message-ID: (after a conversation cut short, i.e. a crash inside
+        the SMTP exchange; after one that ended with QUIT, i.e. a resend outside it)."""
+        inside = outside = 0
+        last: dict[str, Any] = {}
+        for message, session in zip(self.messages, self.sessions, strict=True):
+            earlier = last.get(message["Message-ID"])
+            if earlier is not None:
+                if getattr(earlier, "quit_received", False):
+                    outside += 1
+                else:
+                    inside += 1
+            last[message["Message-ID"]] = session
+        return inside, outside
 
 
 class SmtpServer:
@@ -88,10 +120,11 @@ class SmtpServer:
             self._controller.stop()
             self._controller = None
 
-    def hold_next_message(self) -> None:
+    def hold_next_message(self, at: str = "RCPT") -> None:
+        """Hold the next conversation at RCPT, DATA or QUIT (see ``_Inbox``)."""
         self.inbox.holding.clear()
         self.inbox.release.clear()
-        self.inbox.hold_next = True
+        self.inbox.hold_at = at
 
     def with_subject(self, text: str) -> list[EmailMessage]:
         return [m for m in self.messages if text in str(m["Subject"])]
@@ -100,8 +133,11 @@ class SmtpServer:
 class CeleryProcess:
     """``celery -A workers.celery_app worker|beat`` in its own process group."""
 
-    def __init__(self, kind: str, env: dict[str, str], log_dir: Path, *extra: str) -> None:
+    def __init__(
+        self, kind: str, env: dict[str, str], log_dir: Path, *extra: str, name: str = ""
+    ) -> None:
         self.kind = kind
+        self.name = name or kind
         self.env = env
         self.log_dir = log_dir
         self.extra = extra
@@ -110,12 +146,13 @@ class CeleryProcess:
 
     @property
     def log_path(self) -> Path:
-        return self.log_dir / f"{self.kind}-{self.runs}.log"
+        return self.log_dir / f"{self.name}-{self.runs}.log"
 
     def command(self) -> list[str]:
         if self.kind == "worker":
             return [
-                CELERY, "-A", "workers.celery_app", "worker", "--pool=solo",
+                # One job at a time, and no job reserved behind the running one.
+                CELERY, "-A", "workers.celery_app", "worker", "--pool=solo", "--concurrency=1",
                 "--without-heartbeat", "--without-mingle", "--without-gossip",
                 "--loglevel=INFO", *self.extra,
             ]  # fmt: skip

@@ -179,3 +179,13 @@ def test_report_helpers():
     assert percentile([float(i) for i in range(1, 11)], 90) == 9.0
     assert RedisLocation("redis+unix:///tmp/r.sock?db=2").for_kombu == (
         "redis+socket:///tmp/r.sock?db=2")  # fmt: skip
+
+
+def test_every_job_has_a_soft_and_a_hard_time_limit_from_the_settings(monkeypatch):
+    from workers.celery_app import time_limits
+    from workers.settings import from_environment
+
+    monkeypatch.setenv("JOB_TIME_LIMIT", "90")
+    settings = from_environment()
+    assert time_limits(settings) == {"task_soft_time_limit": 75, "task_time_limit": 90}
+    assert settings.job_lease == 100 and settings.mail_send_lease == 90

@@ -1,11 +1,15 @@
 """Each e-mail is sent once per outbox key: a record, in its own transactions, around the send.
 
-Before the SMTP conversation the key is recorded as ``sending`` and committed; after the
-server accepts the message it is marked ``sent`` and committed. A redelivered job that finds
-``sent`` does not send again. While one process sends, it holds a short lease in Redis, so
-a second delivery of the same job waits (retries later) instead of sending in parallel. A
-job that died mid-conversation leaves ``sending`` and an expiring lease: the resend carries
-the same Message-ID, so a receiving server or mail client can still recognise it.
+Before the SMTP conversation the key is recorded as ``sending`` and committed. As soon as the
+server has accepted the message, and *before* the conversation ends (QUIT), it is marked
+``sent`` and committed: a sender that dies after the server accepted a message has either
+recorded it, or died with the conversation still open. A redelivered job that finds ``sent``
+does not send again; one that finds ``sending`` sends again with the same Message-ID (the
+crash fell inside the SMTP exchange, so the server may or may not have the message).
+
+While one process sends, it holds a lease in Redis for as long as a job may live (the hard
+time limit), so a second delivery of the same job waits for it instead of sending in
+parallel; a sender killed mid-conversation leaves a lease that expires on its own.
 """
 
 from collections.abc import Callable
@@ -19,10 +23,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.models import MailDelivery
-from workers.errors import TransientFailure
+from workers.errors import HeldElsewhere, TransientFailure
 
 LEASE_PREFIX = "av:mail:sending:"
 mail_deliveries = MailDelivery.__table__
+
+# transport(message, recipients, on_accepted): sends, calling on_accepted() once the server
+# has accepted the message and before it ends the conversation.
+Transport = Callable[[EmailMessage, list[str], Callable[[], None]], None]
 
 
 def send_once(
@@ -31,7 +39,7 @@ def send_once(
     message: EmailMessage,
     recipients: list[str],
     now: datetime,
-    transport: Callable[[EmailMessage, list[str]], None],
+    transport: Transport,
     leases: redis.Redis,
     lease_seconds: int,
 ) -> bool:
@@ -41,10 +49,14 @@ def send_once(
     lease = f"{LEASE_PREFIX}{key}"
     try:
         taken = leases.set(lease, 1, nx=True, ex=lease_seconds)
+        remaining = None if taken else leases.pttl(lease)
     except (redis.RedisError, OSError) as exc:
         raise TransientFailure(f"Redis no está disponible: {exc}") from exc
     if not taken:
-        raise TransientFailure("El mismo correo se está enviando en otro proceso.")
+        # Look again when the lease ends, or sooner: the holder usually finishes first.
+        left = remaining / 1000 if remaining and remaining > 0 else 0.1
+        wait = min(left, max(0.5, lease_seconds / 10))
+        raise HeldElsewhere("El mismo correo se está enviando en otro proceso.", wait)
     try:
         return _send(engine, key, message, recipients, now, transport)
     finally:
@@ -58,26 +70,33 @@ def _send(
     message: EmailMessage,
     recipients: list[str],
     now: datetime,
-    transport: Callable[[EmailMessage, list[str]], None],
+    transport: Transport,
 ) -> bool:
     if not _claim(engine, key, message, recipients, now):
         return False
-    try:
-        transport(message, recipients)
-    except Exception as exc:
+    accepted = False
+
+    def record_sent() -> None:
+        nonlocal accepted
+        accepted = True
         with engine.begin() as conn:
             conn.execute(
                 update(mail_deliveries)
                 .where(mail_deliveries.c.outbox_key == key)
-                .values(status="failed", last_error=str(exc)[:2000])
+                .values(status="sent", sent_at=now, last_error=None)
             )
+
+    try:
+        transport(message, recipients, record_sent)
+    except Exception as exc:
+        if not accepted:
+            with engine.begin() as conn:
+                conn.execute(
+                    update(mail_deliveries)
+                    .where(mail_deliveries.c.outbox_key == key)
+                    .values(status="failed", last_error=str(exc)[:2000])
+                )
         raise
-    with engine.begin() as conn:
-        conn.execute(
-            update(mail_deliveries)
-            .where(mail_deliveries.c.outbox_key == key)
-            .values(status="sent", sent_at=now, last_error=None)
-        )
     return True
 
 
@@ -115,7 +134,9 @@ def _claim(
                 )
             except IntegrityError as exc:
                 # Another delivery of the same job claimed it a moment ago.
-                raise TransientFailure("El mismo correo se está enviando en otro proceso.") from exc
+                raise HeldElsewhere(
+                    "El mismo correo se está enviando en otro proceso.", 0.5
+                ) from exc
         else:
             conn.execute(
                 update(mail_deliveries)

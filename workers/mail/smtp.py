@@ -2,18 +2,31 @@
 
 import smtplib
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
 
 from workers.errors import PermanentFailure, TransientFailure
 from workers.settings import SmtpSettings
 
 
-def send(message: EmailMessage, recipients: list[str], settings: SmtpSettings) -> None:
+def send(
+    message: EmailMessage,
+    recipients: list[str],
+    settings: SmtpSettings,
+    on_accepted: Callable[[], None] = lambda: None,
+) -> None:
+    """Send one message; ``on_accepted`` runs once the server accepted it, before QUIT, so
+    the sender records it while the exchange is still open. What goes wrong after the
+    acceptance (a lost QUIT reply) does not make the message unsent."""
     try:
-        with _connect(settings) as client:
+        client = _connect(settings)
+        try:
             if settings.user:
                 client.login(settings.user, settings.password or "")
             refused = client.send_message(message, to_addrs=recipients)
+            on_accepted()
+        finally:
+            _quit(client)
     except smtplib.SMTPResponseException as exc:
         # 4xx replies are the server's "try again later"; 5xx are final.
         error = TransientFailure if 400 <= exc.smtp_code < 500 else PermanentFailure
@@ -31,6 +44,13 @@ def send(message: EmailMessage, recipients: list[str], settings: SmtpSettings) -
         ) from exc
     if refused:
         raise PermanentFailure(f"El servidor de correo rechazó a {', '.join(refused)}")
+
+
+def _quit(client: smtplib.SMTP) -> None:
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()
 
 
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
