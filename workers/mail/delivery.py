@@ -12,16 +12,18 @@ time limit), so a second delivery of the same job waits for it instead of sendin
 parallel; a sender killed mid-conversation leaves a lease that expires on its own.
 """
 
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from email.message import EmailMessage
 
 import redis
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
+from engine.database import start_writing
 from engine.models import MailDelivery
 from workers.errors import HeldElsewhere, TransientFailure
 
@@ -31,6 +33,16 @@ mail_deliveries = MailDelivery.__table__
 # transport(message, recipients, on_accepted): sends, calling on_accepted() once the server
 # has accepted the message and before it ends the conversation.
 Transport = Callable[[EmailMessage, list[str], Callable[[], None]], None]
+# Recording ``sent`` waits for a busy database this many times before giving up.
+RECORD_TRIES = 5
+
+
+@contextmanager
+def _writing(engine: SqlEngine) -> Iterator[Session]:
+    """One short write transaction, holding SQLite's write lock from its start."""
+    with Session(engine) as session, session.begin():
+        start_writing(session)
+        yield session
 
 
 def send_once(
@@ -79,19 +91,25 @@ def _send(
     def record_sent() -> None:
         nonlocal accepted
         accepted = True
-        with engine.begin() as conn:
-            conn.execute(
-                update(mail_deliveries)
-                .where(mail_deliveries.c.outbox_key == key)
-                .values(status="sent", sent_at=now, last_error=None)
-            )
+        for tries_left in range(RECORD_TRIES - 1, -1, -1):
+            try:
+                with _writing(engine) as session:
+                    session.execute(
+                        update(mail_deliveries)
+                        .where(mail_deliveries.c.outbox_key == key)
+                        .values(status="sent", sent_at=now, last_error=None)
+                    )
+                return
+            except OperationalError:
+                if not tries_left:
+                    raise
 
     try:
         transport(message, recipients, record_sent)
     except Exception as exc:
-        if not accepted:
-            with engine.begin() as conn:
-                conn.execute(
+        if not accepted:  # (if even this cannot be written, ``sending`` allows a resend)
+            with suppress(OperationalError), _writing(engine) as session:
+                session.execute(
                     update(mail_deliveries)
                     .where(mail_deliveries.c.outbox_key == key)
                     .values(status="failed", last_error=str(exc)[:2000])
@@ -111,17 +129,17 @@ def was_sent(engine: SqlEngine, key: str) -> bool:
 def _claim(
     engine: SqlEngine, key: str, message: EmailMessage, recipients: list[str], now: datetime
 ) -> bool:
-    with engine.begin() as conn:
-        row = conn.execute(
-            select(mail_deliveries.c.status, mail_deliveries.c.attempts).where(
-                mail_deliveries.c.outbox_key == key
-            )
-        ).first()
-        if row is not None and row.status == "sent":
-            return False
-        if row is None:
-            try:
-                conn.execute(
+    try:
+        with _writing(engine) as session:
+            row = session.execute(
+                select(mail_deliveries.c.status, mail_deliveries.c.attempts).where(
+                    mail_deliveries.c.outbox_key == key
+                )
+            ).first()
+            if row is not None and row.status == "sent":
+                return False
+            if row is None:
+                session.execute(
                     insert(mail_deliveries).values(
                         outbox_key=key,
                         message_id=message["Message-ID"],
@@ -132,15 +150,15 @@ def _claim(
                         started_at=now,
                     )
                 )
-            except IntegrityError as exc:
-                # Another delivery of the same job claimed it a moment ago.
-                raise HeldElsewhere(
-                    "El mismo correo se está enviando en otro proceso.", 0.5
-                ) from exc
-        else:
-            conn.execute(
-                update(mail_deliveries)
-                .where(mail_deliveries.c.outbox_key == key)
-                .values(status="sending", attempts=row.attempts + 1, started_at=now)
-            )
+            else:
+                session.execute(
+                    update(mail_deliveries)
+                    .where(mail_deliveries.c.outbox_key == key)
+                    .values(status="sending", attempts=row.attempts + 1, started_at=now)
+                )
+    except IntegrityError as exc:
+        # Another delivery of the same job claimed it a moment ago.
+        raise HeldElsewhere("El mismo correo se está enviando en otro proceso.", 0.5) from exc
+    except OperationalError as exc:  # the database stayed busy: nothing was sent yet
+        raise TransientFailure(f"La base de datos está ocupada: {exc.orig}") from exc
     return True
