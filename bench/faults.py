@@ -17,6 +17,7 @@ Targets: 0 lost, 0 duplicated outside the SMTP exchange, ≤ 120 s delay, 0 answ
 """
 
 import argparse
+import logging
 import os
 import sys
 import tempfile
@@ -25,8 +26,10 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# bench/http.py would shadow the standard library's `http`: the project root replaces bench/.
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 from sqlalchemy import make_url, text  # noqa: E402
 
@@ -69,6 +72,7 @@ def main() -> int:
     parser.add_argument("--smtp-outage", type=float, default=20.0)
     parser.add_argument("--smtp-filings", type=int, default=10)
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request
 
     tmp = Path(tempfile.mkdtemp(prefix="av-faults-"))
     created = None
