@@ -42,7 +42,7 @@ def perform(job: Job, plan: Plan) -> dict[str, Any]:
         message,
         plan.recipients,
         now,
-        lambda msg, rcpts: smtp.send(msg, rcpts, settings),
+        lambda msg, rcpts, accepted: smtp.send(msg, rcpts, settings, accepted),
         job.ctx.redis,
         job.ctx.settings.mail_send_lease,
     )
