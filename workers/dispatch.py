@@ -29,6 +29,7 @@ from engine.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 MARK_PREFIX = "av:outbox:"
+CLAIM_SECONDS = 30  # a mark whose job was not (yet) enqueued
 _NEW_OUTBOX = "workers.new_outbox_ids"
 
 
@@ -51,22 +52,29 @@ class Dispatcher:
         """Enqueue the rows not yet marked; returns how many were enqueued.
 
         Called after a commit: a broker that is down must not fail the caller, whose state
-        change is already durable; the sweep enqueues the rows later.
+        change is already durable; the sweep enqueues the rows later. A mark is first set
+        for a short while and made long only once its job is in the queue, so a failed
+        enqueue (Redis restarting, a process dying) never keeps the sweep away for long.
         """
         ids = list(dict.fromkeys(ids))
         if not ids:
             return 0
+        enqueued: list[int] = []
         try:
             pipe = self.client.pipeline(transaction=False)
             for outbox_id in ids:
-                pipe.set(mark_key(outbox_id), 1, nx=True, ex=self.redispatch_after)
+                pipe.set(mark_key(outbox_id), 1, nx=True, ex=CLAIM_SECONDS)
             claimed = [i for i, ok in zip(ids, pipe.execute(), strict=True) if ok]
             for outbox_id in claimed:
                 self.enqueue(outbox_id)
-        except (redis.RedisError, OSError) as exc:
+                enqueued.append(outbox_id)
+            pipe = self.client.pipeline(transaction=False)
+            for outbox_id in enqueued:
+                pipe.expire(mark_key(outbox_id), self.redispatch_after)
+            pipe.execute()
+        except Exception as exc:  # redis-py's or kombu's errors: the broker is not there
             log.warning("outbox %s not enqueued now (%s); the sweep will retry", ids, exc)
-            return 0
-        return len(claimed)
+        return len(enqueued)
 
     def sweep_pending(self, session: Session, limit: int = 5000) -> int:
         """Dispatch pending rows that carry no mark (never enqueued, or their job was lost)."""

@@ -81,12 +81,7 @@ def test_the_fault_suite_loses_nothing_and_sends_nothing_twice_outside_the_smtp_
     assert figures.lost == 0
     assert figures.duplicated_outside == 0
     assert figures.longest_delay <= 120  # from filing, through three restarts of the worker
-    logins_500 = [
-        r for r in suite.requests if r.kind == "login" and r.scenario == "redis" and r.status >= 500
-    ]
-    assert figures.answered_500 == len(logins_500), figures.errors_by_scenario
+    assert figures.answered_500 == 0, figures.errors_by_scenario  # logins fail open
+    # Identical submissions: one case each once the one-time filing token (issue 12 §4)
+    # lands; until then each copy files its own case.
     assert figures.identical_cases and all(n >= 1 for n in figures.identical_cases)
-    if logins_500:
-        # The login limiter keeps its counts in Redis; failing open while Redis is down is
-        # issue 12 §3 (another branch). Until it lands, those logins answer 500.
-        pytest.xfail(f"{len(logins_500)} logins answered 500 while Redis was down")

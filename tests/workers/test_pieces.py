@@ -189,3 +189,22 @@ def test_every_job_has_a_soft_and_a_hard_time_limit_from_the_settings(monkeypatc
     settings = from_environment()
     assert time_limits(settings) == {"task_soft_time_limit": 75, "task_time_limit": 90}
     assert settings.job_lease == 100 and settings.mail_send_lease == 90
+
+
+def test_a_job_the_broker_did_not_take_is_left_to_the_sweep_within_seconds(redis_url):
+    import redis
+
+    from workers.dispatch import CLAIM_SECONDS, Dispatcher, mark_key
+
+    client = redis.Redis.from_url(RedisLocation(redis_url).for_redis_py)
+    client.delete(mark_key(990001), mark_key(990002))
+
+    def broker_restarting(_outbox_id: int) -> None:
+        raise ConnectionError("Connection closed by server.")
+
+    assert Dispatcher(client, broker_restarting, redispatch_after=2100).dispatch([990001]) == 0
+    assert 0 < client.ttl(mark_key(990001)) <= CLAIM_SECONDS
+    assert Dispatcher(client, lambda _id: None, redispatch_after=2100).dispatch([990002]) == 1
+    assert client.ttl(mark_key(990002)) > CLAIM_SECONDS
+    client.delete(mark_key(990001), mark_key(990002))
+    client.close()
