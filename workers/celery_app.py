@@ -11,7 +11,7 @@ from typing import Any
 
 import redis
 from celery import Celery, Task
-from celery.signals import celeryd_init, task_received
+from celery.signals import celeryd_init
 from flask import Flask
 
 from workers import settings as worker_settings
@@ -85,9 +85,6 @@ def celery_init_app(app: Flask) -> Celery:
         app.extensions["outbox_dispatch"] = dispatcher.dispatch
     app.extensions["workers"] = WorkerContext(app, settings, dispatcher)
     celeryd_init.connect(_time_limits(settings), weak=False, dispatch_uid="av-time-limits")
-    task_received.connect(
-        _hold_when_received(dispatcher, settings), weak=False, dispatch_uid="av-hold-received"
-    )
     app.extensions["celery"] = celery
     return celery
 
@@ -109,20 +106,6 @@ def _time_limits(settings: worker_settings.WorkerSettings) -> Callable[..., None
         conf.update(time_limits(settings))
 
     return apply
-
-
-def _hold_when_received(
-    dispatcher: Dispatcher, settings: worker_settings.WorkerSettings
-) -> Callable[..., None]:
-    """A worker that takes a job may hold it a while before running it (prefetch): from
-    then on its mark lasts the job lease, so if the worker dies the sweep enqueues it again
-    soon. (A retry waiting for its time already has a mark for that wait plus the lease.)"""
-
-    def hold(request: Any, **_: Any) -> None:
-        if request.task_name == "workers.run_outbox" and not request.eta and request.args:
-            dispatcher.keep_mark(int(request.args[0]), settings.job_lease)
-
-    return hold
 
 
 def _celery_for_worker() -> Celery:
