@@ -82,6 +82,5 @@ def test_the_fault_suite_loses_nothing_and_sends_nothing_twice_outside_the_smtp_
     assert figures.duplicated_outside == 0
     assert figures.longest_delay <= 120  # from filing, through three restarts of the worker
     assert figures.answered_500 == 0, figures.errors_by_scenario  # logins fail open
-    # Identical submissions: one case each once the one-time filing token (issue 12 §4)
-    # lands; until then each copy files its own case.
-    assert figures.identical_cases and all(n >= 1 for n in figures.identical_cases)
+    # The one-time filing token (issue 12 §4): identical submissions at once make one case.
+    assert figures.identical_cases == [1] * SIZES.identical_groups
