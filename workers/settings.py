@@ -76,7 +76,7 @@ class WorkerSettings:
     visibility_timeout: int = 1800
     restore_interval: int = 10
     # A pending outbox row whose dispatch mark has expired is enqueued again by the sweep.
-    redispatch_after: int = 2100
+    redispatch_after: int = 90
     beat_interval: float = 5.0
     timer_batch: int = 500
     legacy_adapter: str = "demo"
@@ -118,7 +118,7 @@ def from_environment() -> WorkerSettings:
         backoff_cap=_float("JOB_BACKOFF_CAP", 600.0),
         visibility_timeout=visibility,
         restore_interval=_int("CELERY_RESTORE_INTERVAL", 10),
-        redispatch_after=_int("OUTBOX_REDISPATCH_AFTER", visibility + 300),
+        redispatch_after=_int("OUTBOX_REDISPATCH_AFTER", 90),
         beat_interval=_float("BEAT_INTERVAL", 5.0),
         timer_batch=_int("TIMER_BATCH", 500),
         legacy_adapter=os.environ.get("LEGACY_ADAPTER", "demo").strip().lower(),

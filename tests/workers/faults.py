@@ -18,6 +18,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,11 +26,18 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from engine.models import Case, OutboxMessage
+from engine.models import Case, Incident, OutboxMessage, ProcessInstance
 from tests.workers.harness import CeleryProcess, SmtpServer, wait_for
 from workers.embedded_redis import EmbeddedRedis
 
 PASSWORD = "Demo2026!seguro"
+# «¿Usuario registrado?» made to count to 10**10 before answering (two nested ranges, which the
+# validator lets through): only the runtime budget stops it.
+LOOPING_CONDITION = (
+    'tFormalExpression">registrado<',
+    'tFormalExpression">any(i &lt; 0 for i in range(99999) for j in range(99999)) or registrado<',
+)
+
 FILING = {
     "tipo": "reclamo",
     "servicio": "credito_educativo",
@@ -53,12 +61,13 @@ class Sizes:
     identical_groups: int = 2
     identical_copies: int = 6
     settle_timeout: float = 600.0  # how long to wait for every acknowledgement at the end
+    looping_filings: int = 3  # filed through a diagram whose condition loops
 
 
 @dataclass
 class Request:
     scenario: str
-    kind: str  # login | filing | identical
+    kind: str  # login | filing | identical | page | bad (through a looping diagram)
     status: int
     seconds: float
     at: float  # wall time of the answer
@@ -81,7 +90,9 @@ class Figures:
     delay_by_scenario: dict[str, float] = field(default_factory=dict)
     errors_by_scenario: dict[str, dict[int, int]] = field(default_factory=dict)
     identical_cases: list[int] = field(default_factory=list)  # cases per identical group
-    looping_script: str = "no medido: escenario pendiente (§1, engine/sandbox.py)"
+    looping_filed: int = 0  # filings through a diagram whose condition loops
+    looping_kept: int = 0  # of those, cases kept with an incident naming the budget
+    looping_slowest: float = 0.0  # seconds of the slowest of those filings
 
     def lines(self) -> list[str]:
         groups = ", ".join(str(n) for n in self.identical_cases)
@@ -98,7 +109,8 @@ class Figures:
             *(f"  p95 {k:<26}{v:.0f} ms" for k, v in self.p95_by_scenario.items()),
             *(f"  errores {k:<22}{v}" for k, v in self.errors_by_scenario.items() if v),
             f"envíos idénticos: casos por grupo {groups}",
-            f"guion en bucle                  {self.looping_script}",
+            f"radicado por un guion en bucle  {self.looping_filed}, guardados con incidente "
+            f"{self.looping_kept}, el más lento {self.looping_slowest:.2f} s",
         ]
 
 
@@ -386,11 +398,61 @@ class FaultSuite:
         return answers
 
     def looping_script_while_filing(self) -> None:
-        # HOOK (issue 12 §1, the lead): deploy a diagram whose gateway condition or script
-        # loops, file a case through it, and meanwhile file and log in as above with
-        # scenario="loop"; record the looping case's requests with kind="bad" so that the p95
-        # below leaves them out; set Figures.looping_script to what happened to that case.
-        return None
+        """A process owner deploys a diagram whose «¿Usuario registrado?» condition loops; one
+        citizen files through it while others log in and read their cases. Each looping filing
+        must be kept with an incident (the budget stops the condition) and the other requests
+        must stay fast; then a corrected version is deployed."""
+        self.say("- una condición en bucle desplegada; se radica a través de ella")
+        good = self._deploy(lambda bpmn: bpmn)
+        self._deploy(lambda bpmn: bpmn.replace(*LOOPING_CONDITION))
+        browsers = self.logged_in("loop")
+        done = threading.Event()
+
+        def others(browser: Browser) -> None:
+            while not done.is_set():
+                status, _h, _t, seconds = browser.send("GET", "/mis-casos")
+                self.requests.append(Request("loop", "page", status, seconds, time.time()))
+
+        threads = [threading.Thread(target=others, args=(b,)) for b in browsers[1:]]
+        for t in threads:
+            t.start()
+        for _ in range(self.sizes.looping_filings):
+            self.file("loop", browsers[0], kind="bad")
+        done.set()
+        for t in threads:
+            t.join()
+        self._deploy(lambda bpmn: good["bpmn/caso_pqrs.bpmn"] + "\n<!-- corregido -->\n")
+
+    def _deploy(self, edit: Callable[[str], str]) -> dict[str, str]:
+        from engine.definitions import read_directory
+        from engine.runtime import Engine
+
+        with self.app.app_context():
+            from web.extensions import db
+
+            files = read_directory(Path(self.app.config["DEFINITIONS_ROOT"]))
+            files["bpmn/caso_pqrs.bpmn"] = edit(files["bpmn/caso_pqrs.bpmn"])
+            Engine(db.session, self.app.extensions["clock"]).deploy(files)
+            db.session.commit()
+            db.session.remove()
+        return files
+
+    def _looping_figures(self, figures: "Figures") -> None:
+        looping = [r for r in self.requests if r.kind == "bad"]
+        radicados = {r.radicado for r in looping if r.radicado}
+        with self.app.app_context():
+            from web.extensions import db
+
+            kept = db.session.scalars(
+                select(Case.radicado)
+                .join(ProcessInstance, ProcessInstance.case_id == Case.id)
+                .join(Incident, Incident.instance_id == ProcessInstance.id)
+                .where(Case.radicado.in_(radicados), Incident.error.contains("superó su límite"))
+            ).all()
+            db.session.remove()
+        figures.looping_filed = len(looping)
+        figures.looping_kept = len(set(kept))
+        figures.looping_slowest = max((r.seconds for r in looping), default=0.0)
 
     # ---- figures -------------------------------------------------------------------------
 
@@ -421,7 +483,9 @@ class FaultSuite:
         return all(statuses.get(r.radicado) in {"done", "failed"} for r in self._cases_told())
 
     def _cases_told(self) -> list[Request]:
-        return [r for r in self.requests if r.radicado]
+        """Cases the citizen was told were filed and must be acknowledged (a case filed through
+        a looping diagram stops before its acknowledgement, with an incident)."""
+        return [r for r in self.requests if r.radicado and r.kind != "bad"]
 
     def _subjects_in_database(self) -> set[str]:
         with self.app.app_context():
@@ -449,7 +513,7 @@ class FaultSuite:
             if r.radicado in first_copy
         ]
         inside, outside = self.smtp.inbox.duplicates()
-        timed = [r for r in self.requests if r.kind != "identical" and r.status < 500]
+        timed = [r for r in self.requests if r.kind not in ("identical", "bad") and r.status < 500]
         figures = Figures(
             filed=len({r.radicado for r in told}),
             lost=len(lost),
@@ -464,7 +528,7 @@ class FaultSuite:
         for scenario in dict.fromkeys(r.scenario for r in self.requests):
             of_scenario = [r for r in self.requests if r.scenario == scenario]
             figures.p95_by_scenario[scenario] = (
-                _p95([r.seconds for r in of_scenario if r.status < 500]) * 1000
+                _p95([r.seconds for r in of_scenario if r.status < 500 and r.kind != "bad"]) * 1000
             )
             figures.delay_by_scenario[scenario] = max(
                 (first_copy[r.radicado] - r.at for r in of_scenario if r.radicado in first_copy),
@@ -491,6 +555,7 @@ class FaultSuite:
             db.session.remove()
         # A case the citizen was told about must exist (by its subject, which is unique).
         figures.lost += sum(1 for r in told if r.subject not in subjects)
+        self._looping_figures(figures)
         return figures
 
 

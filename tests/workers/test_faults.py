@@ -1,5 +1,6 @@
 """The fault suite, small: the worker killed three times while citizens file, Redis stopped
-while they file and log in, SMTP down then back, identical submissions at once. Nothing is
+while they file and log in, SMTP down then back, identical submissions at once, a looping
+condition deployed and filed through while others use the site. Nothing is
 lost, no e-mail is sent twice outside the SMTP exchange, each goes out soon, no request
 answers 500. bench/faults.py runs the same at full size and prints the figures."""
 
@@ -25,6 +26,7 @@ SIZES = Sizes(
     identical_groups=2,
     identical_copies=6,
     settle_timeout=120,
+    looping_filings=2,
 )
 
 
@@ -84,3 +86,7 @@ def test_the_fault_suite_loses_nothing_and_sends_nothing_twice_outside_the_smtp_
     assert figures.answered_500 == 0, figures.errors_by_scenario  # logins fail open
     # The one-time filing token (issue 12 §4): identical submissions at once make one case.
     assert figures.identical_cases == [1] * SIZES.identical_groups
+    # A condition that loops (issue 12 §1): each case filed through it is kept, with an
+    # incident, and the budget stops it (0.1 s by default; the margin is for a loaded machine).
+    assert figures.looping_kept == figures.looping_filed == SIZES.looping_filings
+    assert figures.looping_slowest < 10

@@ -191,6 +191,20 @@ def test_every_job_has_a_soft_and_a_hard_time_limit_from_the_settings(monkeypatc
     assert settings.job_lease == 100 and settings.mail_send_lease == 90
 
 
+def test_by_default_a_queued_job_a_killed_worker_held_goes_out_again_within_two_minutes(
+    monkeypatch,
+):
+    from workers.settings import from_environment
+
+    for name in ("OUTBOX_REDISPATCH_AFTER", "BEAT_INTERVAL", "CELERY_VISIBILITY_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = from_environment()
+    # The broker gives a prefetched message back only after its visibility timeout (30 min):
+    # the sweep must not wait for that.
+    assert settings.redispatch_after + settings.beat_interval <= 120
+    assert settings.redispatch_after < settings.visibility_timeout
+
+
 def test_a_job_the_broker_did_not_take_is_left_to_the_sweep_within_seconds(redis_url):
     import redis
 
