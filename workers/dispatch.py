@@ -14,8 +14,8 @@ give it back only after its visibility timeout) is enqueued again within two min
 that arrives later finds its row done and does nothing. Once a worker runs it, the job
 shortens it to its lease (``hold``: longer than the job may live), and a retry keeps it for
 its wait plus that lease. So a job whose worker died mid-run is enqueued again by the sweep
-within the lease, not after the broker's visibility timeout. A job deletes the mark when the row reaches its final state.
-Jobs carry only the outbox id.
+within the lease, not after the broker's visibility timeout. A job deletes the mark when the
+row reaches its final state. Jobs carry only the outbox id.
 """
 
 import logging
