@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine.clock import ManualClock  # noqa: E402
+from engine.configuration import set_review_share  # noqa: E402
 from engine.database import make_engine, upgrade  # noqa: E402
 from engine.models import (  # noqa: E402
     Case,
@@ -39,7 +40,6 @@ from engine.models import (  # noqa: E402
     User,
 )
 from engine.runtime import Engine  # noqa: E402
-from engine.sandbox import en_muestra  # noqa: E402
 
 DRAFT = {
     "plantilla": "respuesta_de_fondo",
@@ -97,11 +97,8 @@ def drain(engine: Engine) -> None:
 
 
 def case_at_draft(engine: Engine, users: dict[str, User]) -> int:
-    """File a case drawn for quality review and bring it to 5.2.14."""
-    while True:
-        case = engine.file_case(users["usuario"], FILING, [])
-        if en_muestra(case.radicado, 50):
-            break
+    """File a case and bring it to 5.2.14 (the review share is 100 %: it will be reviewed)."""
+    case = engine.file_case(users["usuario"], FILING, [])
     drain(engine)
     asesor = users["asesor"]
     engine.complete_task(open_task(engine.session, case.id).id, asesor, {"es_felicitacion": True})
@@ -228,6 +225,7 @@ def bench(url: str) -> None:
     with factory() as session:
         engine = Engine(session, clock)
         engine.deploy_directory(ROOT)
+        set_review_share(session, 100, None, clock.now())
         users = people(session, clock.now())
         user_ids = {k: u.id for k, u in users.items()}
         cases = [case_at_draft(engine, users) for _ in range(40)]

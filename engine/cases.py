@@ -21,8 +21,10 @@ from engine.deadlines import (
 )
 from engine.errors import FormInvalid, NotAllowed
 from engine.models import Attachment, Case, CaseAlert, Closure, RadicadoCounter, User
+from engine.models.cases import ANSWER, CITIZEN_FILED
 
 RADICADO_PREFIX = "AV"
+FILING_STEP = "5.2.5 Radicar la solicitud, queja, reclamo o felicitación"
 
 
 def next_radicado(session: Session, year: int) -> str:
@@ -205,6 +207,19 @@ def _final_answer(
     _record_first_response(case, "respuesta", ctx.now)
     case.answer = data.get("respuesta")
     case.status = "respondido"
+    release_answer_files(ctx.session, case, data.get("adjuntos_respuesta") or [])
+
+
+def release_answer_files(session: Session, case: Case, ids: list[str]) -> None:
+    """The files of the answer as sent become the citizen's; earlier drafts' stay internal."""
+    wanted = {int(i) for i in ids if str(i).isdigit()}
+    if not wanted:
+        return
+    session.execute(
+        update(Attachment)
+        .where(Attachment.case_id == case.id, Attachment.id.in_(wanted))
+        .values(visibility=ANSWER)
+    )
 
 
 def _alert(case: Case, data: dict[str, Any], props: dict[str, str], ctx: "Milestone") -> None:
@@ -245,3 +260,5 @@ def attach_files(session: Session, case: Case, citizen: User, ids: list[str]) ->
         if attachment is None or attachment.uploaded_by_id != citizen.id or attachment.case_id:
             raise NotAllowed("Uno de los adjuntos no existe o no le pertenece.")
         attachment.case_id = case.id
+        attachment.visibility = CITIZEN_FILED
+        attachment.step = FILING_STEP

@@ -26,13 +26,13 @@ from SpiffWorkflow.task import Task, TaskState
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import cases
+from engine import cases, review_draw
 from engine.clock import Clock
 from engine.definitions import Bundle, bundle_for
 from engine.errors import EngineError, TaskConflict
 from engine.models import Case, Event, HumanTask, Incident, OutboxMessage, ProcessInstance
 from engine.pruning import prune
-from engine.sandbox import RestrictedEnvironment, SandboxViolation, en_muestra
+from engine.sandbox import RestrictedEnvironment, SandboxViolation
 from engine.script_limits import ScriptLimitExceeded
 from engine.specs import OUTBOX_KEY, release_clock, use_clock
 
@@ -123,7 +123,12 @@ class Run:
         facts = cases.facts(case) if case is not None else {}
         workflow.script_engine = PythonScriptEngine(
             environment=RestrictedEnvironment(
-                {"caso": MappingProxyType(facts), "en_muestra": en_muestra},
+                {
+                    "caso": MappingProxyType(facts),
+                    "en_muestra": review_draw.sampler(
+                        engine.session, case, engine.settings.review_random
+                    ),
+                },
                 engine.settings.script_limits,
             )
         )

@@ -5,6 +5,7 @@ the instance, its inbox rows, its events and its outbox rows in the caller's tra
 caller commits). A concurrent writer of the same instance fails with ``TaskConflict``.
 """
 
+import random
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from engine import cases, definitions, forms, schedules
+from engine import cases, configuration, definitions, forms, review_draw, schedules
 from engine.clock import BOGOTA, Clock
 from engine.database import start_writing
 from engine.deadlines import DeadlineError, extend_legal_deadline, first_response_deadline
@@ -48,15 +49,13 @@ FILING_TASK = "ut_5_2_5"
 
 @dataclass
 class Settings:
-    review_share: int = 50  # % of answers drawn for quality review; the seed's floor is 50
     first_response_hours: int = 24
     first_response_business_hours: bool = False
     script_limits: ScriptLimits = field(default_factory=ScriptLimits)
     max_automatic_steps: int = 1000  # tasks the engine completes in one call before it stops
-
-    def __post_init__(self) -> None:
-        if not 50 <= self.review_share <= 100:
-            raise ValueError("review_share must be between 50 and 100")
+    # The quality-review draw's random source; the share itself is a database setting
+    # (engine/configuration.py).
+    review_random: random.Random = field(default_factory=lambda: review_draw.system_random)
 
 
 @dataclass
@@ -176,7 +175,7 @@ class Engine:
             "radicado": case.radicado,
             "documento": citizen.document_number,
             "registrado": not any(step.get("actividad") == "5.2.2" for step in trail),
-            "porcentaje_revision": self.settings.review_share,
+            "porcentaje_revision": configuration.review_share(self.session),
         }
         run = self._begin(CASE_PROCESS, data, case.radicado, citizen.id, case)
         # The citizen's own lane, done in this same transaction: the portal steps 5.2.1-5.2.4

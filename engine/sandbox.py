@@ -12,7 +12,6 @@ the environment's globals (``caso``, ``en_muestra``) are not copied into it.
 import ast
 import builtins
 import copy
-import hashlib
 import operator
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -314,9 +313,3 @@ class RestrictedEnvironment(TaskDataEnvironment):
         finally:
             self._remove_globals_and_functions_from_context(context, external_context)
         return True
-
-
-def en_muestra(radicado: str, porcentaje: int) -> bool:
-    """Whether ``radicado`` falls in the deterministic sample of ``porcentaje`` percent."""
-    digest = hashlib.sha256(radicado.encode("utf-8")).hexdigest()
-    return int(digest[:8], 16) % 100 < porcentaje

@@ -10,10 +10,9 @@ from engine.clock import BOGOTA, ManualClock
 from engine.definitions import read_directory
 from engine.models import Group, HumanTask, OutboxMessage, User
 from engine.runtime import Engine
-from engine.sandbox import en_muestra
 from tests.conftest import ROOT
 
-__all__ = ["BOGOTA", "ManualClock", "en_muestra"]
+__all__ = ["BOGOTA", "ManualClock"]
 
 GROUPS = [
     ("usuario", "lane"),

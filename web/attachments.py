@@ -11,6 +11,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from engine.models import Attachment, User
+from engine.models.cases import CITIZEN_FILED, INTERNAL
 from web.access import now
 from web.extensions import db
 
@@ -47,8 +48,13 @@ def _stored_name(original: str, mime: str) -> str:
     return f"{stem[:120]}.{ACCEPTED[mime]}"
 
 
-def store_uploads(uploads: list[FileStorage], uploader: User) -> list[Attachment]:
-    """Check every upload first, then add them all; raises Rejected on the first bad file."""
+def store_uploads(
+    uploads: list[FileStorage], uploader: User, step: str | None = None
+) -> list[Attachment]:
+    """Check every upload first, then add them all; raises Rejected on the first bad file.
+
+    What a citizen uploads is theirs to see; what staff upload while working a case is
+    internal until it is sent with the final answer (engine.cases.release_answer_files)."""
     uploads = [u for u in uploads if u and u.filename]
     maximum = current_app.config["MAX_ATTACHMENTS"]
     if len(uploads) > maximum:
@@ -64,6 +70,8 @@ def store_uploads(uploads: list[FileStorage], uploader: User) -> list[Attachment
             sha256=hashlib.sha256(content).hexdigest(),
             content=content,
             uploaded_at=now(),
+            visibility=CITIZEN_FILED if uploader.kind == "citizen" else INTERNAL,
+            step=step,
         )
         db.session.add(attachment)
         stored.append(attachment)

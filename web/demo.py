@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from engine import drafts
+from engine import configuration, drafts
 from engine.database import upgrade
 from engine.models import Case, Deployment, Group, HumanTask, OutboxMessage, User
 from engine.runtime import Engine, Settings
@@ -212,8 +212,14 @@ def seed_demo(app: Flask | None = None) -> list[str]:
         if db.session.scalars(select(Case.id).limit(1)).first() is not None:
             db.session.commit()
             return []
-        eng = _engine(app, Settings(review_share=100))
+        # The demo shows the quality-review path: its cases are drawn with a 100 % share, then
+        # the configured share is put back, all in this one transaction.
+        eng = _engine(app)
+        now = current_app.extensions["clock"].now()
+        share = configuration.review_share(db.session)
+        configuration.set_review_share(db.session, 100, None, now)
         created = [case.radicado for case in _demo_cases(eng, staff, citizens)]
+        configuration.set_review_share(db.session, share, None, now)
         db.session.commit()
         return created
 

@@ -19,6 +19,7 @@ from engine.models.instances import (
     ProcessInstance,
 )
 from engine.models.people import AccountToken, Group, User, UserSession, membership
+from engine.models.settings import ReviewPeriod, Setting
 
 __all__ = [
     "AccountToken",
@@ -38,6 +39,8 @@ __all__ = [
     "OutboxMessage",
     "ProcessInstance",
     "RadicadoCounter",
+    "ReviewPeriod",
+    "Setting",
     "User",
     "UserSession",
     "membership",

@@ -56,6 +56,9 @@ class Case(Base):
     withdrawn_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None] = mapped_column(index=True)
     answer: Mapped[str | None] = mapped_column(Text)
+    # The quality-review draw's verdict (None until drawn): a rejected answer that comes back
+    # to 5.2.14 keeps it, and it is counted once in its month (engine/review_draw.py).
+    review_drawn: Mapped[bool | None]
 
 
 class FilingToken(Base):
@@ -80,6 +83,14 @@ class CaseAlert(Base):
     raised_at: Mapped[datetime]
 
 
+# Who may see a file: the citizen sees what they filed and what is sent with the final answer.
+CITIZEN_FILED = "ciudadano"
+INTERNAL = "interna"
+ANSWER = "respuesta"
+VISIBILITIES = (CITIZEN_FILED, INTERNAL, ANSWER)
+CITIZEN_VISIBLE = frozenset({CITIZEN_FILED, ANSWER})
+
+
 class Attachment(Base):
     __tablename__ = "attachments"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +102,12 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_at: Mapped[datetime]
+    visibility: Mapped[str] = mapped_column(String(20), default=INTERNAL)
+    step: Mapped[str | None] = mapped_column(String(200))  # the task it was attached at
+
+    @property
+    def citizen_visible(self) -> bool:
+        return self.visibility in CITIZEN_VISIBLE
 
 
 class Closure(Base):

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="av-instance-"))
 
 from engine.clock import ManualClock
+from engine.configuration import set_review_share
 from engine.models import Case, HumanTask, OutboxMessage, User
-from engine.runtime import Engine, Settings
+from engine.runtime import Engine
 from web import create_app
 from web.demo import DEMO_PASSWORD, ensure_citizen, ensure_staff, init_db
 from web.extensions import db
@@ -65,10 +66,17 @@ def app_config(database_url: str, clock: ManualClock, **extra: Any) -> dict[str,
         "LOGIN_FAILURE_LIMIT": "1000/minute",
         "LOGIN_ADDRESS_FAILURE_LIMIT": "1000/minute",
         "REGISTRATION_RATE_LIMIT": "1000/minute",
-        "ENGINE_SETTINGS": Settings(review_share=100),
         "WORKERS": False,  # service tasks are settled by the tests themselves
         **extra,
     }
+
+
+def init_reviewed_db(app: Flask) -> None:
+    """Migrate and deploy, with every answer drawn for quality review (the share at 100 %)."""
+    init_db(app)
+    with app.app_context():
+        set_review_share(db.session, 100, None, app.extensions["clock"].now())
+        db.session.commit()
 
 
 @pytest.fixture
@@ -76,7 +84,7 @@ def app(
     database_url: str, session_factory: sessionmaker[Session], clock: ManualClock
 ) -> Iterator[Flask]:
     app = create_app(app_config(database_url, clock))
-    init_db(app)
+    init_reviewed_db(app)
     yield app
     with app.app_context():
         db.session.remove()
@@ -115,7 +123,7 @@ class World:
             return user.id
 
     def engine(self) -> Engine:
-        return Engine(db.session, self.app.extensions["clock"], Settings(review_share=100))
+        return Engine(db.session, self.app.extensions["clock"])
 
     def file_case(self, citizen_id: int, **filing: Any) -> str:
         filing = {

@@ -23,10 +23,10 @@ from werkzeug.serving import make_server
 
 from engine.models import OutboxMessage
 from tests.stack import Stack, redis_url, shared_clock, stack  # noqa: F401
-from tests.web.conftest import PASSWORD, PDF, World, app_config
+from tests.web.conftest import PASSWORD, PDF, World, app_config, init_reviewed_db
 from tests.workers.harness import SmtpServer, wait_for
 from web import create_app
-from web.demo import GROUPS, init_db
+from web.demo import GROUPS
 from web.extensions import db
 from workers.legacy import SYSTEMS, DemoAdapter
 
@@ -61,7 +61,7 @@ def live_app(
     for name in WORKER_ENV:
         monkeypatch.setenv(name, stack.env[name])
     app = create_app(app_config(stack.env["DATABASE_URL"], stack.clock, WORKERS=True))
-    init_db(app)
+    init_reviewed_db(app)
     stack.worker.start()
     stack.beat.start()
     server = make_server("127.0.0.1", 0, app, threaded=True)

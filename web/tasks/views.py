@@ -186,7 +186,7 @@ def complete(task_id: str) -> str | Response | tuple[str, int]:
     values = parse_submission(schema, request.form)
     try:
         for name in file_fields(schema):
-            stored = store_uploads(request.files.getlist(name), g.user)
+            stored = store_uploads(request.files.getlist(name), g.user, step=task.name)
             for attachment in stored:
                 attachment.case_id = task.case_id
             values[name] = [str(a.id) for a in stored]

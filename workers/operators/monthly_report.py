@@ -2,8 +2,8 @@
 
 Every figure is computed from the rows: volumes by type, service and area; % first response
 within its 24 h deadline; % answered within the legal term; average and p90 times; %
-escalated; % reviewed by quality (the contract's floor is 50 %); missed-deadline alerts; and
-the overdue list.
+escalated; % reviewed by quality (against the configured share, never below the seed's 50 %);
+missed-deadline alerts; and the overdue list.
 """
 
 import math
@@ -13,13 +13,13 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
+from engine import configuration
 from engine.clock import BOGOTA
 from engine.models import Case, CaseAlert
 from workers.jobs import Job
 from workers.labels import Labels
 from workers.operators.audit_sample import reference_moment
 
-MIN_REVIEW_SHARE = 50.0
 OVERDUE_LIST_LIMIT = 500
 
 
@@ -82,6 +82,7 @@ def prepare(job: Job) -> dict[str, Any]:
     reviewed = [c for c in answered if c.reviewed]
     escalated = [c for c in cases if c.escalated]
     review_share = _pct(len(reviewed), len(answered))
+    review_floor = configuration.review_share(session)
 
     alerts = Counter(
         term
@@ -155,7 +156,8 @@ def prepare(job: Job) -> dict[str, Any]:
             "respondidos": len(answered),
             "revisados": len(reviewed),
             "porcentaje": review_share,
-            "cumple_minimo": review_share is None or review_share >= MIN_REVIEW_SHARE,
+            "minimo": review_floor,
+            "cumple_minimo": review_share is None or review_share >= review_floor,
         },
         "alertas": dict(sorted(alerts.items())),
         "vencidos": {"total": overdue_total, "casos": overdue},
@@ -192,7 +194,7 @@ def summary(r: dict[str, Any]) -> str:
         f"p90 {_fmt(final['p90_horas'], ' h')}.",
         f"Escalados: {_fmt(r['escalados']['porcentaje'])}.",
         f"Revisados por calidad: {_fmt(review['porcentaje'])}"
-        + ("" if review["cumple_minimo"] else " (por debajo del mínimo del 50 %)")
+        + ("" if review["cumple_minimo"] else f" (por debajo del mínimo del {review['minimo']} %)")
         + ".",
         f"Casos vencidos: {r['vencidos']['total']}.",
     ]
