@@ -20,10 +20,11 @@ from engine.deadlines import (
     promised_answer_date,
 )
 from engine.errors import FormInvalid, NotAllowed
-from engine.models import Attachment, Case, CaseAlert, Closure, RadicadoCounter, User
+from engine.models import Attachment, Case, CaseAlert, Closure, Event, RadicadoCounter, User
 from engine.models.cases import ANSWER, CITIZEN_FILED
 
 RADICADO_PREFIX = "AV"
+ANSWER_FILES = "adjuntos_respuesta"  # the 5.2.14 form's files sent with the answer
 FILING_STEP = "5.2.5 Radicar la solicitud, queja, reclamo o felicitación"
 
 
@@ -207,17 +208,29 @@ def _final_answer(
     _record_first_response(case, "respuesta", ctx.now)
     case.answer = data.get("respuesta")
     case.status = "respondido"
-    release_answer_files(ctx.session, case, data.get("adjuntos_respuesta") or [])
+    release_answer_files(ctx.session, case, answer_file_ids(ctx.session, case.id))
 
 
-def release_answer_files(session: Session, case: Case, ids: list[str]) -> None:
+def answer_file_ids(session: Session, case_id: int) -> list[int]:
+    """The files of the latest answer draft (5.2.14), from the event log."""
+    drafts = session.scalars(
+        select(Event.data)
+        .where(Event.case_id == case_id, Event.kind == "task_completed")
+        .order_by(Event.at.desc(), Event.id.desc())
+    )
+    for data in drafts:
+        if data and data.get("respuesta"):
+            return [int(i) for i in data.get(ANSWER_FILES) or [] if str(i).isdigit()]
+    return []
+
+
+def release_answer_files(session: Session, case: Case, ids: list[int]) -> None:
     """The files of the answer as sent become the citizen's; earlier drafts' stay internal."""
-    wanted = {int(i) for i in ids if str(i).isdigit()}
-    if not wanted:
+    if not ids:
         return
     session.execute(
         update(Attachment)
-        .where(Attachment.case_id == case.id, Attachment.id.in_(wanted))
+        .where(Attachment.case_id == case.id, Attachment.id.in_(ids))
         .values(visibility=ANSWER)
     )
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from engine.models import Attachment, Case, HumanTask, User
+from engine.models.cases import CITIZEN_VISIBLE
 from web import sessions
 from web.extensions import db
 
@@ -191,6 +192,11 @@ def may_see_case(user: User | None, case: Case) -> bool:
     return staff_may_see_case(user, case.id)
 
 
+# --- files ---------------------------------------------------------------------------
+# The citizen sees what they filed and what was sent with the final answer; staff who may see
+# the case see every file of it, labelled with who attached it at which step.
+
+
 def may_download(user: User | None, attachment: Attachment) -> bool:
     if user is None:
         return False
@@ -198,4 +204,21 @@ def may_download(user: User | None, attachment: Attachment) -> bool:
         # Uploaded but not yet filed: only its uploader.
         return attachment.uploaded_by_id == user.id
     case = db.session.get(Case, attachment.case_id)
-    return case is not None and may_see_case(user, case)
+    if case is None or not may_see_case(user, case):
+        return False
+    return user.kind == "staff" or attachment.citizen_visible
+
+
+def visible_attachments(user: User, case: Case) -> list[Attachment]:
+    """The case's files this user may see and download, in the order they were attached."""
+    if not may_see_case(user, case):
+        return []
+    query = select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+    if user.kind != "staff":
+        query = query.where(Attachment.visibility.in_(CITIZEN_VISIBLE))
+    return list(db.session.scalars(query))
+
+
+def may_read_answer(user: User | None, case: Case) -> bool:
+    """The final answer (and its letter) once it was sent, to whoever may see the case."""
+    return user is not None and case.answered_at is not None and may_see_case(user, case)

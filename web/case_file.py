@@ -17,6 +17,7 @@ class CaseFile:
     area: str  # the area's name, not its group code
     current: list[CurrentStep]
     records: list[StepRecord]
+    uploaders: dict[int, str]  # who attached each file: user id -> name
 
 
 def load_case_file(case: Case, with_records: bool = True) -> CaseFile:
@@ -26,6 +27,10 @@ def load_case_file(case: Case, with_records: bool = True) -> CaseFile:
             select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
         )
     )
+    uploader_ids = {a.uploaded_by_id for a in attachments}
+    uploaders = dict(
+        db.session.execute(select(User.id, User.full_name).where(User.id.in_(uploader_ids))).all()
+    )
     return CaseFile(
         case=case,
         citizen=db.session.get(User, case.citizen_id),
@@ -33,4 +38,5 @@ def load_case_file(case: Case, with_records: bool = True) -> CaseFile:
         area=group_name(case.area),
         current=current_steps(case),
         records=case_records(case) if with_records else [],
+        uploaders=uploaders,
     )

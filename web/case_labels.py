@@ -27,3 +27,14 @@ def status_label(status: str) -> str:
 def first_response_label(kind: str | None) -> str:
     """Which of the three kinds of first response (seed §4) the case got."""
     return str(_FIRST_RESPONSE.get(kind or "", kind or ""))
+
+
+_VISIBILITY = {
+    "ciudadano": _l("Radicado por el ciudadano"),
+    "interna": _l("Interno: el ciudadano no lo ve"),
+    "respuesta": _l("Enviado al ciudadano con la respuesta"),
+}
+
+
+def visibility_label(visibility: str) -> str:
+    return str(_VISIBILITY.get(visibility, visibility))

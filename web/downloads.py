@@ -20,6 +20,14 @@ def attachment_response(item: Attachment) -> Response:
     return response
 
 
+def file_download(content: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = _disposition(filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def text_download(body: str, filename: str) -> Response:
     response = Response(body.encode("utf-8"), mimetype="text/plain")
     response.headers["Content-Type"] = "text/plain; charset=utf-8"

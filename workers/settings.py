@@ -96,6 +96,11 @@ class WorkerSettings:
     # as long as a job may live, so a live sender never loses it.
     mail_send_lease: int = 60
     mail_dir: Path = INSTANCE_DIR / "mail"
+    # Where citizens reach the portal: e-mails link to their case there.
+    portal_url: str = "http://127.0.0.1:5000"
+    # The final answer's files travel with its e-mail up to this size in all; beyond it the
+    # e-mail lists them and links to the case in the portal.
+    mail_attachments_max_bytes: int = 10 * 2**20
 
 
 def from_environment() -> WorkerSettings:
@@ -131,4 +136,6 @@ def from_environment() -> WorkerSettings:
         job_lease=_int("JOB_LEASE", time_limit + 10),
         mail_send_lease=_int("MAIL_SEND_LEASE", time_limit),
         mail_dir=Path(os.environ.get("MAIL_DIR", INSTANCE_DIR / "mail")),
+        portal_url=os.environ.get("PORTAL_URL", WorkerSettings.portal_url).rstrip("/"),
+        mail_attachments_max_bytes=_int("MAIL_ATTACHMENTS_MAX_BYTES", 10 * 2**20),
     )

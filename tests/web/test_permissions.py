@@ -71,6 +71,7 @@ def _build(app: Flask, world) -> Objects:
             sha256="0" * 64,
             content=PDF,
             uploaded_at=case.filed_at,
+            visibility="ciudadano",  # filed by the citizen
         )
         db.session.add(attachment)
         db.session.commit()

@@ -37,6 +37,7 @@ CASE = {
 }  # fmt: skip
 CONTEXT = {
     "caso": CASE, "destinatario": "María", "saludo": "Equipo Fondos", "responsable": "Fondos",
+    "enlace_caso": "http://portal.test/mis-casos/AV-2026-000123", "adjuntos": [],
     "datos": {"informe": "Texto del informe", "periodo": "2026-03",
               "respuesta": "El cobro fue reversado.", "solicitud": "Falta el extracto."},
     "nombre": "María", "enlace": "http://portal.test/cuenta/verificar/x", "horas": 24,

@@ -9,14 +9,22 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from engine.errors import EngineError, FormInvalid
-from engine.models import Attachment, Case, HumanTask
+from engine.models import Attachment, Case, HumanTask, User
+from engine.models.cases import ANSWER, CITIZEN_FILED
 from web import trail
-from web.access import citizen_required, may_download, now, verified_citizen_required
+from web.access import (
+    citizen_required,
+    may_download,
+    may_read_answer,
+    now,
+    verified_citizen_required,
+    visible_attachments,
+)
 from web.attachments import Rejected, store_uploads
 from web.auth import accounts
 from web.auth.registration import check_contact, contact_fields
 from web.case_labels import status_label
-from web.downloads import attachment_response, text_download
+from web.downloads import attachment_response, file_download, text_download
 from web.errors import busy_message, database_busy, roll_back
 from web.extensions import db
 from web.filing import (
@@ -34,6 +42,7 @@ from web.input_rules import check_texts
 from web.outbox import commit
 from web.portal import bp
 from web.timeline import citizen_timeline
+from workers.documents import letters
 
 
 @bp.get("/")
@@ -165,16 +174,15 @@ def my_cases() -> str:
 def case_detail(radicado: str) -> str:
     case = _own_case(radicado)
     schema = filing_schema()
-    attachments = db.session.scalars(
-        select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
-    ).all()
+    attachments = visible_attachments(g.user, case)
     return render_template(
         "portal/case_detail.html",
         case=case,
         reply_task=_reply_task(case),
         status=status_label(case.status),
         timeline=citizen_timeline(case),
-        attachments=attachments,
+        filed_files=[a for a in attachments if a.visibility == CITIZEN_FILED],
+        answer_files=[a for a in attachments if a.visibility == ANSWER],
         services=choice_titles(schema, "servicio"),
         types=choice_titles(schema, "tipo"),
     )
@@ -207,7 +215,7 @@ def supply_information(radicado: str) -> str | Response | tuple[str, int]:
         values = parse_submission(schema, request.form)
         try:
             for name in file_fields(schema):
-                stored = store_uploads(request.files.getlist(name), g.user)
+                stored = store_uploads(request.files.getlist(name), g.user, step=task.name)
                 for attachment in stored:
                     attachment.case_id = case.id
                 values[name] = [str(a.id) for a in stored]
@@ -238,15 +246,36 @@ def supply_information(radicado: str) -> str | Response | tuple[str, int]:
     return (page, 400) if errors else page
 
 
+def _answered_case(radicado: str) -> Case:
+    """The case whose final answer the logged-in user may read (404 otherwise)."""
+    case = db.session.scalars(select(Case).where(Case.radicado == radicado)).first()
+    if case is None or not may_read_answer(g.user, case):
+        abort(404)
+    return case
+
+
 @bp.get("/mis-casos/<radicado>/respuesta.txt")
 @citizen_required
 def answer_download(radicado: str) -> Response:
-    case = _own_case(radicado)
-    if not case.answer:
-        abort(404)
+    case = _answered_case(radicado)
     header = _("Respuesta al radicado %(radicado)s", radicado=case.radicado)
     body = f"{header}\n{case.subject}\n\n{case.answer}\n"
     return text_download(body, f"respuesta-{case.radicado}.txt")
+
+
+@bp.get("/respuestas/<radicado>.pdf")
+def answer_letter(radicado: str) -> Response:
+    """The final answer as a PDF letter: for the citizen, and for staff who may see the case."""
+    if g.user is None:
+        return redirect(url_for("auth.citizen_login", next=request.full_path))
+    case = _answered_case(radicado)
+    citizen = db.session.get(User, case.citizen_id)
+    types = choice_titles(filing_schema(), "tipo")
+    annexes = [a.filename for a in visible_attachments(g.user, case) if a.visibility == ANSWER]
+    letter = letters.answer_letter(
+        case, citizen, str(types.get(case.request_type, case.request_type)), annexes
+    )
+    return file_download(letters.render(letter), "application/pdf", f"respuesta-{radicado}.pdf")
 
 
 @bp.route("/mis-datos", methods=["GET", "POST"])

@@ -1,6 +1,8 @@
 """An e-mail built from a rendered template, with a Message-ID derived from its outbox key."""
 
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -15,8 +17,20 @@ def message_id_for(key: str, mail_from: str) -> str:
     return f"<{digest}@{domain}>"
 
 
+@dataclass(frozen=True)
+class MailFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
 def build_message(
-    key: str, mail: RenderedMail, mail_from: str, recipients: list[str], sent_at: datetime
+    key: str,
+    mail: RenderedMail,
+    mail_from: str,
+    recipients: list[str],
+    sent_at: datetime,
+    files: Sequence[MailFile] = (),
 ) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = mail.subject
@@ -28,4 +42,7 @@ def build_message(
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
+    for item in files:
+        maintype, _, subtype = item.content_type.partition("/")
+        message.add_attachment(item.content, maintype, subtype, filename=item.filename)
     return message

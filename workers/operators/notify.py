@@ -9,7 +9,7 @@
 Alerts (``alerta_*``) always go to the responsible group as well as to ``destino``.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
@@ -17,16 +17,19 @@ from babel.dates import format_datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import cases
 from engine.clock import BOGOTA
-from engine.models import Case, HumanTask, User, membership
+from engine.models import Attachment, Case, HumanTask, User, membership
+from workers.documents import letters
 from workers.errors import PermanentFailure
 from workers.jobs import Job
 from workers.labels import Labels
 from workers.mail import delivery, smtp
-from workers.mail.message import build_message
+from workers.mail.message import MailFile, build_message
 from workers.mail.rendering import UnknownTemplate, render
 
 AREA_TEMPLATES = {"asignacion", "recordatorio_area", "alerta_area"}
+ANSWER_TEMPLATE = "respuesta_final"  # carries the answer's letter and files
 REPORT_KEYS = ("periodo", "informe", "calificacion_servicio", "casos_auditados")
 
 
@@ -35,6 +38,7 @@ class Plan:
     template: str
     recipients: list[str]
     context: dict[str, Any]
+    files: list[MailFile] = field(default_factory=list)
 
 
 def prepare(job: Job) -> Plan:
@@ -80,8 +84,56 @@ def prepare(job: Job) -> Plan:
         else "Cordial saludo",
         "responsable": group_name or "sin asignar",
         "datos": _data_for(job),
+        "enlace_caso": _case_link(job, case),
+        "adjuntos": [],
     }
-    return Plan(template, recipients, context)
+    files: list[MailFile] = []
+    if template == ANSWER_TEMPLATE and case is not None and citizen is not None:
+        files, context["adjuntos"] = _answer_files(job, case, citizen, labels)
+    return Plan(template, recipients, context, files)
+
+
+def _case_link(job: Job, case: Case | None) -> str | None:
+    """The case in the portal (citizens log in there to follow it and download its files)."""
+    if case is None:
+        return None
+    return f"{job.ctx.settings.portal_url}/mis-casos/{case.radicado}"
+
+
+def _answer_files(
+    job: Job, case: Case, citizen: User, labels: Labels
+) -> tuple[list[MailFile], list[dict[str, Any]]]:
+    """The answer as a PDF letter and the files sent with it, as long as they fit in one
+    e-mail; every file is listed, and the ones left out are in the portal."""
+    # Sent before 5.2.17 completes: the files are the latest draft's (internal until then).
+    answer_files = job.session.scalars(
+        select(Attachment)
+        .where(
+            Attachment.case_id == case.id,
+            Attachment.id.in_(cases.answer_file_ids(job.session, case.id)),
+        )
+        .order_by(Attachment.id)
+    ).all()
+    letter = letters.answer_letter(
+        case,
+        citizen,
+        labels.of("tipo", case.request_type),
+        [a.filename for a in answer_files],
+        answer=str(job.params.get("respuesta") or case.answer or ""),
+        date=job.ctx.clock.now(),
+    )
+    pdf = MailFile(f"respuesta-{case.radicado}.pdf", "application/pdf", letters.render(letter))
+    budget = job.ctx.settings.mail_attachments_max_bytes - len(pdf.content)
+    files, listed = [pdf], []
+    for item in answer_files:
+        attached = item.size <= budget
+        if attached:
+            budget -= item.size
+            files.append(MailFile(item.filename, item.content_type, item.content))
+        listed.append(
+            {"nombre": item.filename, "kb": round(item.size / 1024, 1), "adjunto": attached}
+        )
+    return files, listed
 
 
 def perform(job: Job, plan: Plan) -> dict[str, Any]:
@@ -91,7 +143,7 @@ def perform(job: Job, plan: Plan) -> dict[str, Any]:
         raise PermanentFailure(str(exc)) from exc
     settings = job.ctx.settings.smtp
     now = job.ctx.clock.now()
-    message = build_message(job.key, mail, settings.mail_from, plan.recipients, now)
+    message = build_message(job.key, mail, settings.mail_from, plan.recipients, now, plan.files)
     sent_now = delivery.send_once(
         job.ctx.db_engine,
         job.key,
@@ -108,6 +160,7 @@ def perform(job: Job, plan: Plan) -> dict[str, Any]:
         "destinatarios": plan.recipients,
         "asunto": mail.subject,
         "message_id": message["Message-ID"],
+        "archivos": [f.filename for f in plan.files],
         "reenvio_evitado": not sent_now,
     }
 

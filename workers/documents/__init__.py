@@ -1,0 +1,1 @@
+"""Documents the product hands out: PDF letters today (reports reuse the letterhead)."""
