@@ -8,6 +8,7 @@ multi-line fields) and dates stay within two centuries, whatever the schema says
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -170,3 +171,78 @@ def left_blank(schema: dict[str, Any], clean: dict[str, Any]) -> list[str]:
         for name, prop in schema.get("properties", {}).items()
         if name not in clean and not prop.get("readOnly")
     ]
+
+
+# --- suggestions --------------------------------------------------------------------------
+# A form field may propose a value the process already knows (property ``x-sugerencia``):
+#   {"desde": "area_sugerida", "excepto": "area_devuelta", "texto": "Sugerida por la matriz"}
+#   {"desde": "tipo", "igual_a": "felicitacion", "texto": "Según el tipo radicado"}
+# ``desde`` names the process variable; with ``igual_a`` the suggestion is whether it equals
+# that value (a yes/no field). No suggestion when the variable is missing, or when it equals
+# the ``excepto`` variable (the area that returned the case is not proposed again). The form
+# opens with the suggestion chosen and names it; a different choice is logged as a correction.
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    value: Any
+    text: str  # e.g. "Sugerida por la matriz: Vicepresidencia de Crédito y Cobranza"
+
+
+def suggested_fields(schema: dict[str, Any]) -> list[str]:
+    return [
+        name
+        for name, prop in schema.get("properties", {}).items()
+        if isinstance(prop.get("x-sugerencia"), dict)
+    ]
+
+
+def suggestions(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Suggestion]:
+    found: dict[str, Suggestion] = {}
+    for name in suggested_fields(schema):
+        prop = schema["properties"][name]
+        rule = prop["x-sugerencia"]
+        source = rule.get("desde")
+        if source not in data or data[source] is None:
+            continue
+        value = data[source] == rule["igual_a"] if "igual_a" in rule else data[source]
+        excluded = rule.get("excepto")
+        if excluded and data.get(excluded) == value:
+            continue
+        text = f"{rule.get('texto', 'Sugerido')}: {display(prop, value)}"
+        found[name] = Suggestion(value, text)
+    return found
+
+
+def corrections(
+    schema: dict[str, Any], data: dict[str, Any], chosen: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """The suggested fields whose submitted value differs from the suggestion."""
+    return {
+        name: {"sugerido": suggestion.value, "elegido": chosen[name]}
+        for name, suggestion in suggestions(schema, data).items()
+        if name in chosen and chosen[name] != suggestion.value
+    }
+
+
+def correction_label(schema: dict[str, Any], changed: dict[str, dict[str, Any]]) -> str:
+    parts = []
+    for name, change in changed.items():
+        prop = schema["properties"][name]
+        parts.append(
+            f"«{prop.get('title', name)}»: sugerido {display(prop, change['sugerido'])}, "
+            f"elegido {display(prop, change['elegido'])}"
+        )
+    return "Corrigió la sugerencia — " + "; ".join(parts)
+
+
+def display(prop: dict[str, Any], value: Any) -> str:
+    """A value as the form shows it: the option's title, Sí/No for yes/no fields."""
+    if value is True:
+        return "Sí"
+    if value is False:
+        return "No"
+    for choice in prop.get("oneOf", []):
+        if choice.get("const") == value:
+            return str(choice.get("title", value))
+    return str(value)

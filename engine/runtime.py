@@ -287,6 +287,9 @@ class Engine:
             raise TaskConflict("La tarea ya no está lista para completarse.")
         schema = run.bundle.forms[task.form]
         clean = forms.validate(schema, data)
+        changed = forms.corrections(schema, spiff_task.data, clean)
+        if changed:  # the person overrode what the process proposed: the history says so
+            run.log("corregido", spiff_task, forms.correction_label(schema, changed), changed)
         now = self.clock.now()
         task.assignee_id = user.id
         task.completed_by_id = user.id

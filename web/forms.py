@@ -40,6 +40,7 @@ class Field:
     max_length: int | None = None
     minimum: float | None = None
     maximum: float | None = None
+    suggestion: str | None = None  # what the process proposed, named (engine.forms.suggestions)
 
     @property
     def input_id(self) -> str:
@@ -54,8 +55,14 @@ class Field:
         return f"error-{self.name}"
 
     @property
+    def suggestion_id(self) -> str:
+        return f"sugerencia-{self.name}"
+
+    @property
     def described_by(self) -> str:
         ids = []
+        if self.suggestion:
+            ids.append(self.suggestion_id)
         if self.description:
             ids.append(self.hint_id)
         if self.error:
@@ -149,9 +156,11 @@ def build_fields(
     schema: dict[str, Any],
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    suggestions: dict[str, str] | None = None,
 ) -> list[Field]:
     values = values or {}
     errors = errors or {}
+    suggestions = suggestions or {}
     required = set(schema.get("required", []))
     fields = []
     for name, prop in ordered_properties(schema):
@@ -175,6 +184,7 @@ def build_fields(
                 max_length=prop.get("maxLength"),
                 minimum=prop.get("minimum"),
                 maximum=prop.get("maximum"),
+                suggestion=suggestions.get(name),
             )
         )
     return fields

@@ -81,6 +81,7 @@ def _event_note(event: Event) -> str | None:
             reasons=data.get("motivos", ""),
         ),
         "incident": _("Incidente: el paso automático falló y espera a un administrador."),
+        "corregido": event.label or "",  # engine.forms.correction_label, in Spanish
         "service_completed": _("Correo enviado.")
         if data.get("enviado")
         else _("Paso automático realizado."),
@@ -89,7 +90,7 @@ def _event_note(event: Event) -> str | None:
 
 
 _CASE_KINDS = ("started", "task_completed", "service_completed", "claimed", "released")
-_CASE_KINDS += ("reassigned", "prorroga", "incident")
+_CASE_KINDS += ("reassigned", "prorroga", "incident", "corregido")
 
 
 def case_records(case: Case) -> list[StepRecord]:
@@ -171,6 +172,8 @@ def _records(rows: Iterable[Any], viewer_step: str | None) -> list[StepRecord]:
 def _title(event: Event) -> str:
     if event.kind == "started":
         return _("Inicio del trámite")
+    if event.kind == "corregido":
+        return _("Corrección de lo sugerido por el proceso")
     return event.label or _("Paso del proceso")
 
 

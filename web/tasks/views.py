@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import load_only
 from werkzeug.wrappers import Response
 
+from engine import forms as engine_forms
 from engine import inbox as engine_inbox
 from engine.deadlines import MIN_EXTENSION_REASONS
 from engine.errors import EngineError, FormInvalid, NotAllowed, NotFound, TaskConflict
@@ -129,7 +130,8 @@ def _render_task(
     task = _visible_task(task_id)
     view = g.engine.task_view(task_id, g.user)
     submitted = values is not None  # a refused submission keeps what the person wrote
-    values = dict(values if values is not None else view.prefill)
+    proposed = engine_forms.suggestions(view.schema, view.data)
+    values = dict(values if submitted else _with_suggestions(view.schema, view.prefill, proposed))
     chosen = request.args.get("plantilla")
     fields_of_form = view.schema.get("properties", {})
     if chosen and not submitted and view.case is not None and "plantilla" in fields_of_form:
@@ -142,7 +144,8 @@ def _render_task(
                 values["fecha_respuesta"] = (
                     view.case.legal_due.astimezone(BOGOTA).date().isoformat()
                 )
-    fields = build_fields(view.schema, values, errors)
+    notes = {name: s.text for name, s in proposed.items()}
+    fields = build_fields(view.schema, values, errors, notes)
     case_file = load_case_file(view.case, with_records=False) if view.case is not None else None
     schema = filing_schema()
     return render_template(
@@ -163,6 +166,17 @@ def _render_task(
         status_label=status_label,
         now=now(),
     )
+
+
+def _with_suggestions(
+    schema: dict[str, Any], prefill: dict[str, Any], proposed: dict[str, engine_forms.Suggestion]
+) -> dict[str, Any]:
+    """A field with a suggestion opens with the suggestion, or empty when there is none (after
+    a return, the area that returned the case is not chosen again)."""
+    suggested = set(engine_forms.suggested_fields(schema))
+    values = {name: value for name, value in prefill.items() if name not in suggested}
+    values.update({name: s.value for name, s in proposed.items()})
+    return values
 
 
 def _template_choices(schema: dict[str, Any]) -> list[tuple[str, str]]:
