@@ -42,7 +42,7 @@ def test_the_final_answer_e_mail_carries_the_letter_the_files_and_the_portal_lin
     stack.worker.start()
     desk.act(lambda engine, s: configuration.set_review_share(s, 100, None, engine.clock.now()))
     case = desk.file_case(tipo="felicitacion")
-    wait_for(lambda: stack.smtp.with_subject(case.radicado), what="the acuse e-mail")
+    wait_for(lambda: desk.outbox(status="done"), what="the acuse to be sent and recorded")
     desk.complete(case.id, "ut_5_2_6", "asesor", es_felicitacion=True)
     staff_file(desk, case.id, "asesor", "nota-interna.pdf", "5.2.6 Revisar")
     sent = staff_file(desk, case.id, "asesor", "certificado.pdf", "5.2.14 Elaborar")
