@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from engine.models import Attachment, HumanTask
+from engine.models import Attachment, Deployment, HumanTask, ProcessInstance
 from tests.web.conftest import PDF, log_in_citizen, log_in_staff, upload
 from web.extensions import db
 
@@ -28,8 +28,10 @@ STAFF = {
     "funcionario.juridica": ["area_juridica"],
     "calidad": ["agente_calidad"],
     "admin": ["administrador"],
+    "coordinador": ["coordinador"],
+    "dueno": ["dueno_proceso"],
 }
-PERSONAS = ["anonimo", "dueno", "otro_ciudadano", *STAFF]
+PERSONAS = ["anonimo", "ciudadano", "otro_ciudadano", *STAFF]
 CASE_STAFF = {"asesor", "funcionario.fondos", "calidad", "admin"}  # worked the case, or admin
 
 
@@ -41,7 +43,7 @@ class World:
 
 def client_for(app: Flask, persona: str) -> FlaskClient:
     client = app.test_client()
-    if persona == "dueno":
+    if persona == "ciudadano":
         log_in_citizen(client, OWNER)
     elif persona == "otro_ciudadano":
         log_in_citizen(client, OTHER)
@@ -68,7 +70,7 @@ def work_the_case(app: Flask, world, answered: bool = True) -> World:
         world.staff(name, *groups)
     world.citizen(OWNER)
     world.citizen(OTHER)
-    citizen = client_for(app, "dueno")
+    citizen = client_for(app, "ciudadano")
     filing = {
         "tipo": "reclamo",
         "servicio": "fondos_en_administracion",
@@ -121,7 +123,7 @@ def work_the_case(app: Flask, world, answered: bool = True) -> World:
 
 def test_before_the_answer_the_citizen_sees_only_what_they_filed(app: Flask, world) -> None:
     w = work_the_case(app, world, answered=False)
-    citizen = client_for(app, "dueno")
+    citizen = client_for(app, "ciudadano")
     page = citizen.get(f"/mis-casos/{w.radicado}").get_data(as_text=True)
     assert "soporte.pdf" in page
     for hidden in ("evidencia-interna.pdf", "borrador-descartado.pdf", "comprobante-giro.pdf"):
@@ -136,7 +138,7 @@ def test_after_the_answer_the_citizen_gets_the_files_sent_with_it_and_no_other(
     app: Flask, world
 ) -> None:
     w = work_the_case(app, world)
-    citizen = client_for(app, "dueno")
+    citizen = client_for(app, "ciudadano")
     page = citizen.get(f"/mis-casos/{w.radicado}").get_data(as_text=True)
     assert "soporte.pdf" in page and "comprobante-giro.pdf" in page
     assert "evidencia-interna.pdf" not in page and "borrador-descartado.pdf" not in page
@@ -163,7 +165,7 @@ def test_the_answer_is_a_pdf_letter_with_the_letterhead_radicado_and_date(
     app: Flask, world
 ) -> None:
     w = work_the_case(app, world)
-    for persona in ("dueno", "asesor"):
+    for persona in ("ciudadano", "asesor"):
         response = client_for(app, persona).get(f"/respuestas/{w.radicado}.pdf")
         assert response.status_code == 200
         assert response.mimetype == "application/pdf"
@@ -180,7 +182,14 @@ def test_the_answer_is_a_pdf_letter_with_the_letterhead_radicado_and_date(
 
 # --- every route that serves a file, found from the app's url_map --------------------------
 
-DOWNLOAD_ENDPOINTS = {"portal.attachment", "portal.answer_download", "portal.answer_letter"}
+CASE_DOWNLOADS = {"portal.attachment", "portal.answer_download", "portal.answer_letter"}
+# Not case files, but files all the same: the process definitions (studio) and the console's
+# exports; they are here so that every route that serves a file has its permissions tested.
+DEFINITION_DOWNLOADS = {"studio.raw", "studio.download_version"}
+CONSOLE_DOWNLOADS = {"admin.instances", "admin.instance_diagram"}
+DOWNLOAD_ENDPOINTS = CASE_DOWNLOADS | DEFINITION_DOWNLOADS | CONSOLE_DOWNLOADS
+# Downloads a query string selects (the url_map cannot show them).
+QUERY_VARIANTS = {"admin.instances": ["formato=csv"]}
 
 
 def parameter_values(app: Flask, w: World, name: str) -> list[str]:
@@ -189,10 +198,16 @@ def parameter_values(app: Flask, w: World, name: str) -> list[str]:
     with app.app_context():
         attachments = [str(i) for i in db.session.scalars(select(Attachment.id))]
         tasks = list(db.session.scalars(select(HumanTask.id).limit(3)))
+        deployment = db.session.scalars(select(Deployment)).first()
+        instances = [str(i) for i in db.session.scalars(select(ProcessInstance.id).limit(2))]
     values = {
         "attachment_id": attachments,
         "radicado": [w.radicado],
         "task_id": tasks,
+        "instance_id": instances,
+        "version": [str(deployment.version)],
+        "path": ["bpmn/caso_pqrs.bpmn"],
+        "token": ["no-existe"],
         "filename": [],  # static files: not case data
     }
     if name not in values:
@@ -208,15 +223,17 @@ def served_a_file(response) -> bool:  # type: ignore[no-untyped-def]
 
 def expected_to_get(persona: str, endpoint: str, w: World, url: str) -> bool:
     """The rule, written out independently of web/access.py."""
-    if persona in ("anonimo", "otro_ciudadano", "funcionario.juridica"):
-        return False
+    if endpoint in DEFINITION_DOWNLOADS:
+        return persona in ("dueno", "admin")
+    if endpoint in CONSOLE_DOWNLOADS:
+        return persona in ("admin", "coordinador")
     if endpoint == "portal.attachment":
         file = next(k for k, v in w.files.items() if url.endswith(f"/{v}"))
-        return persona in CASE_STAFF or (persona == "dueno" and file in ("filed", "answer"))
+        return persona in CASE_STAFF or (persona == "ciudadano" and file in ("filed", "answer"))
     if endpoint == "portal.answer_download":  # the citizen's plain-text copy
-        return persona == "dueno"
+        return persona == "ciudadano"
     if endpoint == "portal.answer_letter":
-        return persona == "dueno" or persona in CASE_STAFF
+        return persona == "ciudadano" or persona in CASE_STAFF
     raise AssertionError(endpoint)
 
 
@@ -224,22 +241,25 @@ def test_every_route_that_serves_a_file_follows_the_policy(app: Flask, world) ->
     w = work_the_case(app, world)
     clients = {persona: client_for(app, persona) for persona in PERSONAS}
     serving: set[str] = set()
-    checked = 0
+    checked: set[tuple[str, str]] = set()
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
         choices = [parameter_values(app, w, arg) for arg in sorted(rule.arguments)]
         for combination in itertools.product(*choices):
             url = rule.build(dict(zip(sorted(rule.arguments), combination, strict=True)))[1]
-            for persona, client in clients.items():
+            urls = [url] + [f"{url}?{q}" for q in QUERY_VARIANTS.get(rule.endpoint, [])]
+            for url, (persona, client) in itertools.product(urls, clients.items()):
                 response = client.get(url)
                 assert response.status_code < 500, (url, persona)
                 if served_a_file(response):
                     serving.add(rule.endpoint)
                     assert rule.endpoint in DOWNLOAD_ENDPOINTS, f"{url} sirve archivos sin prueba"
-                if rule.endpoint in DOWNLOAD_ENDPOINTS:
-                    checked += 1
+                if rule.endpoint in DOWNLOAD_ENDPOINTS and (
+                    rule.endpoint not in QUERY_VARIANTS or "?" in url
+                ):
+                    checked.add((rule.endpoint, persona))
                     allowed = expected_to_get(persona, rule.endpoint, w, url)
                     assert served_a_file(response) is allowed, (persona, url, response.status)
     assert serving == DOWNLOAD_ENDPOINTS
-    assert checked == len(PERSONAS) * (len(w.files) + 2)
+    assert checked == {(e, p) for e in DOWNLOAD_ENDPOINTS for p in PERSONAS}
