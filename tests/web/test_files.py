@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from engine.models import Attachment, Deployment, HumanTask, ProcessInstance
-from tests.web.conftest import PDF, log_in_citizen, log_in_staff, upload
+from tests.web.conftest import PDF, filing_token, log_in_citizen, log_in_staff, upload
 from web.extensions import db
 
 OWNER, OTHER = "1111111111", "2222222222"
@@ -77,6 +77,7 @@ def work_the_case(app: Flask, world, answered: bool = True) -> World:
         "asunto": "Giro no recibido",
         "descripcion": "El giro del semestre no ha llegado a la universidad.",
         "adjuntos": [upload(PDF, "soporte.pdf")],
+        "formulario": filing_token(citizen),
     }
     response = citizen.post("/radicar", data=filing, content_type="multipart/form-data")
     radicado = response.headers["Location"].rsplit("/", 1)[1]
