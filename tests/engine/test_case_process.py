@@ -157,6 +157,10 @@ def test_escalation_to_an_area_and_back_with_a_not_my_area_return(desk, clock):
     engine, people = desk
     case = drawn_for_review(engine, people)
     review_and_analyse(engine, people, case, escalate=True)
+    # 5.2.9 comes right after the matrix, so the notice names the area it suggests.
+    [notice] = f.pending(engine.session)
+    assert notice.params["plantilla"] == "escalamiento"
+    assert notice.params["area"] == "area_credito_cobranza"
     assert f.complete_services(engine) == ["notify:escalamiento"]
     engine.session.refresh(case)
     assert case.first_response_at == clock.now()  # the escalation notice

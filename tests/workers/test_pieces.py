@@ -223,3 +223,21 @@ def test_a_job_the_broker_did_not_take_is_left_to_the_sweep_within_seconds(redis
     assert client.ttl(mark_key(990002)) > CLAIM_SECONDS
     client.delete(mark_key(990001), mark_key(990002))
     client.close()
+
+
+def test_the_escalation_notice_names_the_area_the_matrix_suggests(session, clock):
+    from engine.models import Group
+    from engine.runtime import Engine
+    from tests import factories as f
+    from workers.labels import Labels
+    from workers.operators.notify import _case_view
+
+    engine = Engine(session, clock)
+    f.deploy(engine)
+    session.add(Group(code="area_credito_cobranza", name="Crédito y Cobranza", kind="area"))
+    citizen = f.user(session, "52000111", "usuario", now=clock.now(), kind="citizen")
+    case = f.file_case(engine, citizen)
+    view = _case_view(case, Labels(session), "area_credito_cobranza")
+    text = render("escalamiento", {**CONTEXT, "caso": {**CONTEXT["caso"], **view}}).text
+    assert "(Crédito y Cobranza)" in text
+    assert _case_view(case, Labels(session))["area_nombre"] is None  # nothing suggested

@@ -75,7 +75,7 @@ def prepare(job: Job) -> Plan:
     only_citizen = targets == ["ciudadano"]
     group_name = labels.group(responsible)
     context = {
-        "caso": _case_view(case, labels) if case is not None else None,
+        "caso": _case_view(case, labels, job.params.get("area")) if case is not None else None,
         "destinatario": citizen.full_name if citizen is not None and only_citizen else "",
         "saludo": f"Estimado(a) {citizen.full_name}"
         if citizen and only_citizen
@@ -203,7 +203,10 @@ def _when(moment: datetime | None) -> str | None:
     return format_datetime(local, "EEEE d 'de' MMMM 'de' y, h:mm a", tzinfo=BOGOTA, locale="es_CO")
 
 
-def _case_view(case: Case, labels: Labels) -> dict[str, Any]:
+def _case_view(case: Case, labels: Labels, suggested_area: str | None = None) -> dict[str, Any]:
+    """The case as templates read it; before the Asesor picks the area (5.2.9 comes right after
+    the escalation matrix), the area the matrix suggests names it."""
+    area = case.area or suggested_area
     return {
         "radicado": case.radicado,
         "tipo": case.request_type,
@@ -216,8 +219,8 @@ def _case_view(case: Case, labels: Labels) -> dict[str, Any]:
         "vence_legal": _when(case.legal_due),
         "vence_area": _when(case.area_due),
         "dias_legales": case.legal_days + (case.extension_days or 0),
-        "area": case.area,
-        "area_nombre": labels.group(case.area) if case.area else None,
+        "area": area,
+        "area_nombre": labels.group(area) if area else None,
         "respuesta": case.answer,
         "dias_prorroga": case.extension_days,
         "motivos_prorroga": case.extension_reasons,
