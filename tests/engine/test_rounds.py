@@ -4,7 +4,8 @@ without its own earlier verdict and notes; only what is marked to carry over (th
 import pytest
 
 from engine import forms
-from engine.runtime import Engine, Settings
+from engine.configuration import set_review_share
+from engine.runtime import Engine
 from tests import factories as f
 from tests.engine.test_case_process import LEGACY, act, draft, filed
 from tests.engine.test_periodic_processes import ready, started
@@ -21,7 +22,8 @@ REJECTION = dict(
 @pytest.fixture
 def desk(session, clock):
     # Every answer is drawn for review, whatever the draw: the loop is what is under test.
-    engine = Engine(session, clock, Settings(review_share=100))
+    set_review_share(session, 100, None, clock.now())
+    engine = Engine(session, clock)
     f.deploy(engine)
     now = clock.now()
     people = {
