@@ -67,6 +67,8 @@ def app_config(database_url: str, clock: ManualClock, **extra: Any) -> dict[str,
         "LOGIN_ADDRESS_FAILURE_LIMIT": "1000/minute",
         "REGISTRATION_RATE_LIMIT": "1000/minute",
         "WORKERS": False,  # service tasks are settled by the tests themselves
+        # Each app counts its own attempts: a shared Redis keeps other runs' counts for an hour.
+        "RATELIMIT_STORAGE_URI": "memory://",
         **extra,
     }
 
