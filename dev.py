@@ -221,6 +221,7 @@ def command_run(args: argparse.Namespace) -> int:
         say("deteniendo …")
         return 0
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan children
         supervisor.stop_all()
 
 
