@@ -222,7 +222,6 @@ def _marks(instance: ProcessInstance, open_tasks: list[HumanTask], incidents: li
 @permitted(may_read_console)
 def instance(instance_id: int) -> str:
     instance = _instance(instance_id)
-    deployment_files = definitions.bundle_for(db.session, instance.deployment_id)
     open_tasks = db.session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
     ).all()
@@ -247,7 +246,7 @@ def instance(instance_id: int) -> str:
         "admin/instance.html",
         instance=instance,
         case=instance.case,
-        version=deployment_files.version,
+        version=db.session.get(Deployment, instance.deployment_id).version,
         process_name=_process_names().get(instance.process_id, instance.process_id),
         open_tasks=open_tasks,
         incidents=incidents,
