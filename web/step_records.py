@@ -174,6 +174,8 @@ def _title(event: Event) -> str:
         return _("Inicio del trámite")
     if event.kind == "corregido":
         return _("Corrección de lo sugerido por el proceso")
+    if event.kind == "incident":  # its label may be an operation id, e.g. "notify"
+        return _("Falló un paso automático")
     return event.label or _("Paso del proceso")
 
 
