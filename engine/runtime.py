@@ -17,7 +17,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from engine import cases, configuration, definitions, forms, review_draw, schedules
+from engine import (
+    cases,
+    configuration,
+    definitions,
+    forms,
+    lookup_codes,
+    review_draw,
+    schedules,
+)
 from engine.clock import BOGOTA, Clock
 from engine.database import start_writing
 from engine.deadlines import DeadlineError, extend_legal_deadline, first_response_deadline
@@ -179,18 +187,22 @@ class Engine:
         }
         run = self._begin(CASE_PROCESS, data, case.radicado, citizen.id, case)
         # The citizen's own lane, done in this same transaction: the portal steps 5.2.1-5.2.4
-        # as they happened (who and when), then 5.2.5 with the filing itself.
+        # as they happened (who and when), then 5.2.5 with the filing itself. A step the
+        # citizen did not take this time (e.g. 5.2.4 without changing any data) is passed
+        # through and logged as ``omitido``: the citizen's timeline does not claim it.
         steps = {f"ut_{step['actividad'].replace('.', '_')}": step for step in trail}
         with clocked(self.clock):
             while task := run.citizen_task():
                 if task.task_spec.bpmn_id == FILING_TASK:
-                    submitted = filing
+                    submitted = logged = filing
                 else:
-                    step = steps.get(task.task_spec.bpmn_id, {"en": now.isoformat()})
-                    submitted = {"en": step["en"]}
+                    step = steps.get(task.task_spec.bpmn_id)
+                    submitted = {"en": step["en"] if step else now.isoformat()}
+                    logged = submitted if step else {**submitted, "omitido": True}
                 form = run.bundle.forms[properties(task)["formJsonSchemaFilename"]]
-                run.complete(task, forms.validate(form, submitted), logged=submitted)
+                run.complete(task, forms.validate(form, submitted), logged=logged)
         run.save()
+        lookup_codes.assign(self.session, case, run.instance.id)  # after save: its outbox rows
         case.status = "en_tramite"
         return case
 

@@ -9,6 +9,7 @@ from flask import abort, current_app, flash, g, redirect, request, session, url_
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
+from engine import lookup_codes
 from engine.models import Attachment, Case, HumanTask, User
 from engine.models.cases import CITIZEN_VISIBLE
 from web import sessions
@@ -190,6 +191,12 @@ def may_see_case(user: User | None, case: Case) -> bool:
     if user.kind == "citizen":
         return case.citizen_id == user.id
     return staff_may_see_case(user, case.id)
+
+
+def may_look_up(case: Case | None, code: str) -> bool:
+    """Anyone holding the case's look-up code (from the acknowledgement e-mail) may read its
+    state, dates and answer, read-only and without logging in."""
+    return case is not None and lookup_codes.matches(case, code)
 
 
 # --- files ---------------------------------------------------------------------------

@@ -65,6 +65,13 @@ def from_environment() -> dict[str, Any]:
         "EMAIL_VERIFICATION_LIFETIME": timedelta(
             hours=int(os.environ.get("EMAIL_VERIFICATION_HOURS", "24"))
         ),
+        "PASSWORD_RESET_LIFETIME": timedelta(
+            minutes=int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
+        ),
+        # Reset links asked for from one address (whether the account exists or not).
+        "PASSWORD_RESET_LIMIT": os.environ.get("PASSWORD_RESET_LIMIT", "5/hour;20/day"),
+        # Failed look-ups of a case by radicado and code, per address.
+        "CASE_LOOKUP_FAILURE_LIMIT": os.environ.get("CASE_LOOKUP_FAILURE_LIMIT", "10/hour;30/day"),
         # Links in e-mails start with this address (else the one the request came to).
         "PUBLIC_URL": os.environ.get("PUBLIC_URL") or None,
         "PERMANENT_SESSION_LIFETIME": timedelta(

@@ -88,6 +88,8 @@ def _text_for(event: Event) -> str | None:
         return None if text is None else str(text)
     if event.kind not in _DONE_KINDS:
         return None
+    if (event.data or {}).get("omitido"):
+        return None  # a portal step the citizen did not take (engine.runtime.file_case)
     match = _STEP.search(event.label or "")
     if match is None:
         return None

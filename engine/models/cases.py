@@ -59,6 +59,9 @@ class Case(Base):
     # The quality-review draw's verdict (None until drawn): a rejected answer that comes back
     # to 5.2.14 keeps it, and it is counted once in its month (engine/review_draw.py).
     review_drawn: Mapped[bool | None]
+    # SHA-256 of the code the acknowledgement e-mail gives the citizen to look the case up
+    # without logging in (engine/lookup_codes.py); cases filed before it have none.
+    lookup_code_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class FilingToken(Base):

@@ -41,7 +41,8 @@ CONTEXT = {
     "datos": {"informe": "Texto del informe", "periodo": "2026-03",
               "respuesta": "El cobro fue reversado.", "solicitud": "Falta el extracto."},
     "nombre": "María", "enlace": "http://portal.test/cuenta/verificar/x", "horas": 24,
-    "ingreso": "http://portal.test/cuenta/ingresar",
+    "ingreso": "http://portal.test/cuenta/ingresar", "minutos": 60, "pie_ciudadano": True,
+    "enlace_consulta": "http://portal.test/consulta",
 }  # fmt: skip
 
 

@@ -5,30 +5,19 @@ E-mails are outbox rows (operation ``account_mail``) written in the request's tr
 the workers render and send them once per key, like every other e-mail of the product.
 """
 
-import enum
-import hashlib
-import secrets
 from datetime import datetime
 from typing import Any
 
 from flask import current_app, request, url_for
-from sqlalchemy import select, update
 
-from engine.models import AccountToken, OutboxMessage, User
+from engine.models import OutboxMessage, User
+from web.auth import tokens
 from web.extensions import db
 
 VERIFY_EMAIL = "verify_email"
 
-
-class Verification(enum.Enum):
-    VERIFIED = "verified"
-    UNKNOWN = "unknown"
-    USED = "used"
-    EXPIRED = "expired"
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+# Kept under its old name: the views and tests speak of a verification's outcome.
+Verification = tokens.Outcome
 
 
 def public_url(endpoint: str, **values: Any) -> str:
@@ -37,14 +26,22 @@ def public_url(endpoint: str, **values: Any) -> str:
     return base.rstrip("/") + url_for(endpoint, **values)
 
 
-def queue_mail(template: str, recipient: str, key: str, context: dict[str, Any]) -> None:
+def queue_mail(
+    template: str, recipient: str, key: str, context: dict[str, Any], citizen: bool = True
+) -> None:
+    """An account e-mail to one address; ``citizen``: it carries the portal's footer."""
     db.session.add(
         OutboxMessage(
             key=f"cuenta:{key}",
             instance_id=None,
             task_id=None,
             operation="account_mail",
-            params={"plantilla": template, "para": recipient, **context},
+            params={
+                "plantilla": template,
+                "para": recipient,
+                "pie_ciudadano": citizen,
+                **context,
+            },
             status="pending",
             created_at=current_app.extensions["clock"].now(),
         )
@@ -53,26 +50,9 @@ def queue_mail(template: str, recipient: str, key: str, context: dict[str, Any])
 
 def _new_verification_link(user: User, moment: datetime) -> tuple[str, str]:
     """A fresh token for ``user`` (earlier unused ones stop working); its link and key."""
-    db.session.execute(
-        update(AccountToken)
-        .where(
-            AccountToken.user_id == user.id,
-            AccountToken.purpose == VERIFY_EMAIL,
-            AccountToken.used_at.is_(None),
-        )
-        .values(used_at=moment)
-    )
-    token = secrets.token_urlsafe(32)
-    row = AccountToken(
-        token_hash=_hash(token),
-        user_id=user.id,
-        purpose=VERIFY_EMAIL,
-        created_at=moment,
-        expires_at=moment + current_app.config["EMAIL_VERIFICATION_LIFETIME"],
-    )
-    db.session.add(row)
-    db.session.flush()
-    return public_url("auth.verify_email", token=token), f"verificacion:{row.id}"
+    lifetime = current_app.config["EMAIL_VERIFICATION_LIFETIME"]
+    token, row_id = tokens.issue(user, VERIFY_EMAIL, moment, lifetime)
+    return public_url("auth.verify_email", token=token), f"verificacion:{row_id}"
 
 
 def send_verification(user: User, moment: datetime) -> None:
@@ -106,22 +86,10 @@ def tell_holder(holder: User, moment: datetime, attempt: str) -> None:
 
 def verify(token: str, moment: datetime) -> tuple[Verification, User | None]:
     """Use a verification token once; the caller commits."""
-    row = db.session.scalars(
-        select(AccountToken)
-        .where(AccountToken.token_hash == _hash(token), AccountToken.purpose == VERIFY_EMAIL)
-        .with_for_update()
-    ).first()
-    if row is None:
-        return Verification.UNKNOWN, None
-    user = db.session.get(User, row.user_id)
-    if row.used_at is not None:
-        return Verification.USED, user
-    if moment >= row.expires_at:
-        return Verification.EXPIRED, user
-    row.used_at = moment
-    if user is not None and user.email_verified_at is None:
+    result, user = tokens.check(token, VERIFY_EMAIL, moment, use=True)
+    if result is Verification.VALID and user is not None and user.email_verified_at is None:
         user.email_verified_at = moment
-    return Verification.VERIFIED, user
+    return result, user
 
 
 def lifetime_hours() -> int:

@@ -133,13 +133,40 @@ def check_registration(form: dict[str, str]) -> dict[str, str]:
     if not _DOCUMENT.match(form.get("documento", "").strip()):
         errors["documento"] = _("Escriba el número de documento sin puntos ni espacios.")
     errors.update(check_contact(form))
-    password = form.get("password", "")
-    if len(password) < MIN_LENGTH:
-        errors["password"] = _("La contraseña debe tener al menos %(n)s caracteres.", n=MIN_LENGTH)
-    elif password != form.get("password2", ""):
-        errors["password2"] = _("Las contraseñas no coinciden.")
+    errors.update(check_new_password(form))
     if form.get("consentimiento") != "true":
         errors["consentimiento"] = _(
             "Debe autorizar el tratamiento de sus datos personales para registrarse."
         )
     return errors
+
+
+def new_password_fields(errors: dict[str, str]) -> list[Field]:
+    """A new password and its repetition (registration, reset, change)."""
+    return [
+        Field(
+            "password",
+            str(_l("Contraseña nueva")),
+            "password",
+            required=True,
+            description=str(_l("Mínimo %(n)s caracteres.", n=MIN_LENGTH)),
+            error=errors.get("password"),
+        ),
+        Field(
+            "password2",
+            str(_l("Repita la contraseña nueva")),
+            "password",
+            required=True,
+            error=errors.get("password2"),
+        ),
+    ]
+
+
+def check_new_password(form: dict[str, str]) -> dict[str, str]:
+    """The same rules wherever a password is chosen."""
+    password = form.get("password", "")
+    if len(password) < MIN_LENGTH:
+        return {"password": _("La contraseña debe tener al menos %(n)s caracteres.", n=MIN_LENGTH)}
+    if password != form.get("password2", ""):
+        return {"password2": _("Las contraseñas no coinciden.")}
+    return {}

@@ -203,7 +203,7 @@ def verify_email(token: str) -> str | Response | tuple[str, int]:
     if request.method == "GET":
         return render_template("auth/verify.html", token=token)
     result, user = accounts.verify(token, now())
-    if result is not accounts.Verification.VERIFIED:
+    if result is not accounts.Verification.VALID:
         db.session.rollback()
         return render_template("auth/verify_failed.html", result=result.value), (
             410 if result is accounts.Verification.EXPIRED else 400

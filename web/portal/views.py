@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.wrappers import Response
@@ -14,19 +15,27 @@ from engine.models.cases import ANSWER, CITIZEN_FILED
 from web import trail
 from web.access import (
     citizen_required,
+    log_in,
     may_download,
+    may_look_up,
     may_read_answer,
     now,
     verified_citizen_required,
     visible_attachments,
 )
 from web.attachments import Rejected, store_uploads
-from web.auth import accounts
-from web.auth.registration import check_contact, contact_fields
+from web.auth import accounts, password_reset
+from web.auth.registration import (
+    check_contact,
+    check_new_password,
+    contact_fields,
+    new_password_fields,
+)
+from web.auth.views import _config, _too_many
 from web.case_labels import status_label
 from web.downloads import attachment_response, file_download, text_download
 from web.errors import busy_message, database_busy, roll_back
-from web.extensions import db
+from web.extensions import db, limiter
 from web.filing import (
     FILING_TOKEN_FIELD,
     case_filed_with,
@@ -40,6 +49,7 @@ from web.filing import (
 from web.forms import Field, build_fields, file_fields, parse_submission
 from web.input_rules import check_texts
 from web.outbox import commit
+from web.passwords import verify_password
 from web.portal import bp
 from web.timeline import citizen_timeline
 from workers.documents import letters
@@ -312,6 +322,81 @@ def profile() -> str | Response | tuple[str, int]:
         "portal/profile.html", fields=contact_fields(values, errors), errors=errors
     )
     return (page, 400) if errors else page
+
+
+@bp.route("/mis-datos/contrasena", methods=["GET", "POST"])
+@citizen_required
+def change_password() -> str | Response | tuple[str, int]:
+    """The current password, then the new one twice; other sessions of the citizen end."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not verify_password(g.user.password_hash, request.form.get("actual", "")):
+            errors["actual"] = _("La contraseña actual no es correcta.")
+        else:
+            errors = check_new_password(request.form.to_dict())
+        if not errors:
+            steps = trail.current()
+            password_reset.set_password(
+                g.user, request.form["password"], now(), "contraseña cambiada"
+            )
+            log_in(g.user)  # this browser stays in, with a new session
+            trail.restore(steps)
+            commit()
+            flash(_("Su contraseña quedó cambiada."), "success")
+            return redirect(url_for("portal.profile"))
+    current = Field(
+        "actual",
+        str(_l("Contraseña actual")),
+        "password",
+        required=True,
+        error=errors.get("actual"),
+    )
+    page = render_template(
+        "portal/change_password.html",
+        fields=[current, *new_password_fields(errors)],
+        errors=errors,
+    )
+    return (page, 400) if errors else page
+
+
+def _lookup_failed(response: Response) -> bool:
+    return response.status_code == 404
+
+
+@bp.route("/consulta", methods=["GET", "POST"])
+@limiter.limit(
+    _config("CASE_LOOKUP_FAILURE_LIMIT"),
+    methods=["POST"],
+    deduct_when=_lookup_failed,
+    on_breach=_too_many(
+        _l("Demasiadas consultas sin resultado desde su conexión. Intente de nuevo más tarde.")
+    ),
+)
+def lookup() -> str | tuple[str, int]:
+    """A case by radicado and the code of its acknowledgement e-mail, without logging in:
+    read-only. A wrong code and an unknown radicado get the same answer."""
+    radicado = request.form.get("radicado", "").strip().upper()
+    code = request.form.get("codigo", "").strip()
+    if request.method == "GET":
+        return render_template("portal/lookup.html", radicado="", error=None)
+    case = None
+    if radicado and len(radicado) <= 30 and len(code) <= 30:
+        case = db.session.scalars(select(Case).where(Case.radicado == radicado)).first()
+    if not may_look_up(case, code):
+        error = _(
+            "No encontramos un caso con ese radicado y ese código. Revíselos en el correo "
+            "con el que le confirmamos la radicación."
+        )
+        return render_template("portal/lookup.html", radicado=radicado, error=error), 404
+    schema = filing_schema()
+    return render_template(
+        "portal/lookup_result.html",
+        case=case,
+        status=status_label(case.status),
+        timeline=citizen_timeline(case),
+        services=choice_titles(schema, "servicio"),
+        types=choice_titles(schema, "tipo"),
+    )
 
 
 @bp.get("/adjuntos/<id:attachment_id>")

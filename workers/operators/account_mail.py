@@ -1,8 +1,9 @@
-"""E-mails about a citizen's account (no case): verifying the address at registration, and
-telling a document's holder that someone tried to register with it. Sent once per key.
+"""E-mails about an account (no case): verifying the address at registration, telling a
+document's holder that someone tried to register with it, a password reset link. Sent once per key.
 
 Parameters: ``plantilla``, ``para`` (the one address), ``nombre`` and what the template
-shows (``enlace``, ``ingreso``, ``horas``).
+shows (``enlace``, ``ingreso``, ``horas``, ``minutos``); ``pie_ciudadano`` when the
+recipient is a citizen (the portal footer).
 """
 
 from typing import Any
@@ -14,7 +15,7 @@ from workers.mail.message import build_message
 from workers.mail.rendering import UnknownTemplate, render
 from workers.operators.notify import Plan
 
-TEMPLATES = {"verificar_correo", "registro_existente"}
+TEMPLATES = {"verificar_correo", "registro_existente", "restablecer_clave"}
 
 
 def prepare(job: Job) -> Plan:

@@ -85,6 +85,9 @@ def prepare(job: Job) -> Plan:
         "responsable": group_name or "sin asignar",
         "datos": _data_for(job),
         "enlace_caso": _case_link(job, case),
+        # Only the citizen's own e-mails carry the portal footer (staff work in the inbox).
+        "pie_ciudadano": only_citizen,
+        "enlace_consulta": f"{job.ctx.settings.portal_url}/consulta",
         "adjuntos": [],
     }
     files: list[MailFile] = []
