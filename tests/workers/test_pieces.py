@@ -58,6 +58,18 @@ def test_every_template_renders_a_spanish_subject_text_and_html():
     assert render("escalamiento", CONTEXT).text.count("martes 31 de marzo de 2026") == 1
 
 
+def test_citizen_mails_link_to_their_case_and_staff_mails_carry_no_citizen_footer():
+    citizen = render("acuse", {**CONTEXT, "datos": {"codigo_consulta": "ABCD-2345"}})
+    assert "Consulte su caso en el portal" in citizen.text
+    assert CONTEXT["enlace_caso"] in citizen.text and CONTEXT["enlace_caso"] in citizen.html
+    assert "ABCD-2345" in citizen.text and "http://portal.test/consulta" in citizen.html
+    staff = render("asignacion", {**CONTEXT, "pie_ciudadano": False})
+    assert "mensaje automático" in staff.text
+    assert "Consulte" not in staff.text and "Consulte" not in staff.html
+    # The final answer names the link in its body; the footer does not repeat it.
+    assert render("respuesta_final", CONTEXT).text.count(CONTEXT["enlace_caso"]) == 1
+
+
 def test_the_message_id_follows_from_the_outbox_key():
     key = "12:3f1c"
     assert message_id_for(key, "A <a@icetex.test>") == message_id_for(key, "A <a@icetex.test>")
