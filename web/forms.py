@@ -41,6 +41,7 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     suggestion: str | None = None  # what the process proposed, named (engine.forms.suggestions)
+    autocomplete: str | None = None  # e.g. "new-password", for the browser's password manager
 
     @property
     def input_id(self) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from engine.clock import ManualClock
 from engine.models import AccountToken, Case, Event, OutboxMessage, User, UserSession
-from tests.web.conftest import PASSWORD, app_config, init_reviewed_db, log_in_citizen
+from tests.web.conftest import PASSWORD, World, app_config, log_in_citizen
 from web import create_app
 from web.extensions import db
 
@@ -98,9 +98,8 @@ def test_an_expired_or_replaced_link_is_refused(
     assert client.get("/cuenta/restablecer/no-es-un-enlace").status_code == 400
 
 
-def test_reset_requests_are_rate_limited_per_address(database_url, clock, world) -> None:
+def test_reset_requests_are_rate_limited_per_address(database_url, session_factory, clock) -> None:
     app = create_app(app_config(database_url, clock, PASSWORD_RESET_LIMIT="2/hour"))
-    init_reviewed_db(app)
     client = app.test_client()
     for document in ("111111", "222222"):
         assert client.post("/cuenta/olvido", data={"documento": document}).status_code == 302
@@ -178,9 +177,8 @@ def test_a_case_is_looked_up_by_radicado_and_code_without_logging_in(
     assert message in wrong.get_data(as_text=True) and message in missing.get_data(as_text=True)
 
 
-def test_failed_lookups_are_rate_limited(database_url, clock, world) -> None:
+def test_failed_lookups_are_rate_limited(database_url, session_factory, clock) -> None:
     app = create_app(app_config(database_url, clock, CASE_LOOKUP_FAILURE_LIMIT="3/hour"))
-    init_reviewed_db(app)
     client = app.test_client()
     for _ in range(3):
         response = client.post("/consulta", data={"radicado": "AV-2026-000001", "codigo": "X"})
@@ -201,3 +199,17 @@ def test_the_timeline_does_not_claim_data_the_citizen_did_not_update(
     assert "Ingresó con su número de documento." in page
     assert "Actualizó sus datos básicos." not in page
     assert "5.2." not in page and "Actividad" not in page and "M5-1-01" not in page
+
+
+def test_wrong_current_passwords_are_limited(database_url, session_factory, clock) -> None:
+    app = create_app(app_config(database_url, clock, LOGIN_FAILURE_LIMIT="2/minute"))
+    World(app).citizen()
+    client = app.test_client()
+    log_in_citizen(client)
+    wrong = {"actual": "no-es-esta", "password": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    for _ in range(2):
+        assert client.post("/mis-datos/contrasena", data=wrong).status_code == 400
+    assert client.post("/mis-datos/contrasena", data=wrong).status_code == 429
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

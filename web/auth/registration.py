@@ -151,6 +151,7 @@ def new_password_fields(errors: dict[str, str]) -> list[Field]:
             required=True,
             description=str(_l("Mínimo %(n)s caracteres.", n=MIN_LENGTH)),
             error=errors.get("password"),
+            autocomplete="new-password",
         ),
         Field(
             "password2",
@@ -158,6 +159,7 @@ def new_password_fields(errors: dict[str, str]) -> list[Field]:
             "password",
             required=True,
             error=errors.get("password2"),
+            autocomplete="new-password",
         ),
     ]
 

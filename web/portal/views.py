@@ -324,8 +324,21 @@ def profile() -> str | Response | tuple[str, int]:
     return (page, 400) if errors else page
 
 
+def _refused_form(response: Response) -> bool:
+    return response.status_code == 400
+
+
 @bp.route("/mis-datos/contrasena", methods=["GET", "POST"])
 @citizen_required
+@limiter.limit(
+    _config("LOGIN_FAILURE_LIMIT"),
+    key_func=lambda: f"cambio-clave:{g.user.id}",
+    methods=["POST"],
+    deduct_when=_refused_form,
+    on_breach=_too_many(
+        _l("Demasiados intentos fallidos. Espere unos minutos antes de intentar de nuevo.")
+    ),
+)
 def change_password() -> str | Response | tuple[str, int]:
     """The current password, then the new one twice; other sessions of the citizen end."""
     errors: dict[str, str] = {}
@@ -350,6 +363,7 @@ def change_password() -> str | Response | tuple[str, int]:
         "password",
         required=True,
         error=errors.get("actual"),
+        autocomplete="current-password",
     )
     page = render_template(
         "portal/change_password.html",
