@@ -213,3 +213,32 @@ def test_wrong_current_passwords_are_limited(database_url, session_factory, cloc
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_look_up_shows_the_answer_once_sent(app: Flask, client: FlaskClient, world) -> None:
+    citizen = world.citizen()
+    world.staff("asesor", "asesor")
+    world.staff("calidad", "agente_calidad")
+    radicado = world.file_case(citizen, tipo="felicitacion", asunto="Gracias")
+    code = _lookup_code(app, radicado)
+    world.complete(radicado, "ut_5_2_6", "asesor", {"es_felicitacion": True})
+    answer = "Gracias por su felicitación; la compartimos con el equipo."
+    world.complete(
+        radicado,
+        "ut_5_2_14",
+        "asesor",
+        {"plantilla": "agradecimiento_felicitacion", "respuesta": answer},
+    )
+    draft = client.post("/consulta", data={"radicado": radicado, "codigo": code})
+    assert answer not in draft.get_data(as_text=True)  # a draft under review is not shown
+    world.complete(
+        radicado,
+        "ut_5_2_15",
+        "calidad",
+        {"acorde": True, "clara": True, "sin_errores_forma": True, "cumple": True},
+    )
+    world.complete(radicado, "ut_5_2_16", "calidad", {"tipificacion": "informacion_general"})
+    page = client.post("/consulta", data={"radicado": radicado, "codigo": code})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and answer in text and "Respondido el" in text
+    assert "Le enviamos la respuesta." in text

@@ -1,5 +1,7 @@
 """A case's service tasks run in a real worker process and the case advances."""
 
+import re
+
 from tests.workers.harness import wait_for
 
 
@@ -16,6 +18,9 @@ def test_filing_sends_the_acknowledgement_once_from_the_worker(stack, desk):
     assert "Radicamos su reclamo" in message["Subject"]
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert case.radicado in body and "días hábiles" in body
+    # The citizen's e-mail links to the case in the portal and gives the look-up code.
+    assert f"http://127.0.0.1:5000/mis-casos/{case.radicado}" in body
+    assert re.search(r"código de consulta: [A-Z0-9]{4}-[A-Z0-9]{4}", body)
     assert message.get_body(preferencelist=("html",)) is not None
     assert message["Message-ID"].endswith("@icetex.test>")
 

@@ -27,6 +27,9 @@ def test_the_24_hour_alert_fires_from_beat_when_the_clock_passes_it(stack, desk)
     assert "coordinador@icetex.example" in recipients  # the coordinator
     assert "asesor@icetex.example" in recipients  # and the group holding the case
     assert "primera respuesta" in alert_mail[0]["Subject"]
+    # Staff e-mails carry no citizen footer.
+    staff_body = alert_mail[0].get_body(preferencelist=("plain",)).get_content()
+    assert "Consulte" not in staff_body and "mensaje automático" in staff_body
 
 
 def test_the_weekly_audit_starts_on_its_schedule_once_per_period(stack, desk):
