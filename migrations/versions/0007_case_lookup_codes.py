@@ -1,6 +1,6 @@
 """a case's look-up code (hashed), for following it without logging in
 
-Revision ID: 0007_h8c
+Revision ID: 0007_lookup_codes
 Revises: 0006_files
 Create Date: 2026-11-30 13:40:00
 """
@@ -8,7 +8,7 @@ Create Date: 2026-11-30 13:40:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_h8c"
+revision = "0007_lookup_codes"
 down_revision = "0006_files"
 branch_labels = None
 depends_on = None
