@@ -20,6 +20,7 @@ from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine import workflow_cache
 from engine.errors import DefinitionInvalid, NotFound
 from engine.forms import with_limits
 from engine.models import Deployment
@@ -170,8 +171,10 @@ def bundle_for(session: Session, deployment_id: int) -> Bundle:
 
 
 def forget_parsed() -> None:
-    """Drop the parsed bundles (when a database is emptied, as the tests do)."""
+    """Drop the parsed bundles and the workflows parsed with them (when a database is emptied,
+    as the tests do)."""
     _cache.clear()
+    workflow_cache.forget()
 
 
 def latest_id(session: Session) -> int:

@@ -26,7 +26,7 @@ from SpiffWorkflow.task import Task, TaskState
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import cases, review_draw
+from engine import cases, review_draw, workflow_cache
 from engine.clock import Clock
 from engine.definitions import Bundle, bundle_for
 from engine.errors import EngineError, TaskConflict
@@ -137,7 +137,9 @@ class Run:
     @classmethod
     def load(cls, engine: "Engine", instance: ProcessInstance, actor_id: int | None) -> "Run":
         bundle = bundle_for(engine.session, instance.deployment_id)
-        workflow = bundle.load(instance.state)
+        workflow = workflow_cache.take(instance.id, bundle, instance.state)
+        if workflow is None:
+            workflow = bundle.load(instance.state)
         return cls.attach(engine, instance, bundle, workflow, instance.case, actor_id)
 
     # --- reading -------------------------------------------------------------------------
@@ -282,6 +284,7 @@ class Run:
             session.add_all(self.events)
             self.events.clear()
         session.flush()
+        workflow_cache.keep(instance.id, self.bundle, instance.state, workflow)
 
     def enqueue(
         self, key: str, task_id: str | None, operation: str, params: dict[str, Any]
