@@ -17,7 +17,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from engine import cases, configuration, definitions, forms, review_draw, schedules
+from engine import (
+    cases,
+    configuration,
+    definitions,
+    forms,
+    review_draw,
+    schedules,
+    service_results,
+)
 from engine.clock import BOGOTA, Clock
 from engine.database import start_writing
 from engine.deadlines import DeadlineError, extend_legal_deadline, first_response_deadline
@@ -232,7 +240,9 @@ class Engine:
         task.assignee_id = None
         self._log_task(task, user.id, "released")
 
-    def reassign(self, task_id: str, supervisor: User, assignee_id: int) -> None:
+    def reassign(
+        self, task_id: str, supervisor: User, assignee_id: int, reason: str | None = None
+    ) -> None:
         if not supervisor.group_codes & SUPERVISORS:
             raise NotAllowed("Solo un supervisor puede reasignar tareas.")
         task = self._open_task(task_id)
@@ -244,7 +254,8 @@ class Engine:
         ):
             raise NotAllowed("La persona elegida no pertenece al grupo de la tarea.")
         task.assignee_id = assignee_id
-        self._log_task(task, supervisor.id, "reassigned", {"asignado_a": assignee.username})
+        data = {"asignado_a": assignee.username, **({"motivo": reason} if reason else {})}
+        self._log_task(task, supervisor.id, "reassigned", data)
 
     def task_view(self, task_id: str, user: User) -> TaskView:
         task = self.session.get(HumanTask, task_id)
@@ -467,6 +478,7 @@ class Engine:
                 "Solo se puede omitir un servicio fallido; este incidente se reintenta."
             )
         message = self.session.get(OutboxMessage, incident.outbox_id)
+        result = service_results.check(message.operation, result)
         message.status = "pending"
         self.complete_service(message.id, result)
         message.status = "skipped"

@@ -73,7 +73,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery.config_from_object(celery_config(settings))
     celery.set_default()
 
-    from workers import tasks
+    from workers import bulk, tasks  # noqa: F401  (tasks register on import)
 
     client = redis.Redis.from_url(settings.redis.for_redis_py, health_check_interval=30)
     dispatcher = Dispatcher(

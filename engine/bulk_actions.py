@@ -1,0 +1,146 @@
+"""Bulk actions of the console: one job over many instances, each instance in its own
+transaction; the job row keeps the progress and, per instance that failed, why.
+
+``ACTIONS`` is the registry: the studio's migration adds ``migrar`` with ``register`` (the
+hook for bulk migrate); the console offers whatever is registered."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import EngineError
+from engine.models import BulkJob, HumanTask, Incident, ProcessInstance, User
+
+Apply = Callable[[Any, ProcessInstance, User, BulkJob], None]  # (engine, instance, user, job)
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    code: str
+    label: str
+    apply: Apply
+    needs_assignee: bool = False
+
+
+ACTIONS: dict[str, BulkAction] = {}
+
+
+def register(action: BulkAction) -> None:
+    ACTIONS[action.code] = action
+
+
+def _retry(engine: Any, instance: ProcessInstance, user: User, job: BulkJob) -> None:
+    incidents = engine.session.scalars(
+        select(Incident.id).where(
+            Incident.instance_id == instance.id, Incident.resolved_at.is_(None)
+        )
+    ).all()
+    if not incidents:
+        raise EngineError("No tiene incidentes abiertos.")
+    for incident_id in incidents:
+        engine.retry_incident(incident_id, user, job.reason)
+
+
+def _cancel(engine: Any, instance: ProcessInstance, user: User, job: BulkJob) -> None:
+    engine.cancel(instance.id, user, job.reason)
+
+
+def _reassign(engine: Any, instance: ProcessInstance, user: User, job: BulkJob) -> None:
+    assignee = engine.session.get(User, job.params.get("asignado"))
+    if assignee is None:
+        raise EngineError("La persona elegida no existe.")
+    tasks = engine.session.scalars(
+        select(HumanTask).where(
+            HumanTask.instance_id == instance.id,
+            HumanTask.state == "open",
+            HumanTask.candidate_group.in_(assignee.group_codes),
+        )
+    ).all()
+    if not tasks:
+        raise EngineError("No tiene tareas abiertas de los grupos de la persona elegida.")
+    for task in tasks:
+        engine.reassign(task.id, user, assignee.id, job.reason)
+
+
+register(BulkAction("reintentar", "Reintentar los incidentes", _retry))
+register(BulkAction("cancelar", "Cancelar", _cancel))
+register(BulkAction("reasignar", "Reasignar las tareas abiertas", _reassign, needs_assignee=True))
+
+
+def create(
+    session: Session, action: str, ids: list[int], user: User, reason: str, params: dict, now
+) -> BulkJob:
+    if action not in ACTIONS:
+        raise EngineError("Esa acción masiva no existe.")
+    if not ids:
+        raise EngineError("No hay instancias para esta acción.")
+    job = BulkJob(
+        action=action,
+        reason=reason,
+        params=params,
+        instance_ids=list(ids),
+        total=len(ids),
+        processed=0,
+        failures=[],
+        status="queued",
+        created_by_id=user.id,
+        created_at=now,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def run(
+    job_id: int,
+    open_session: Callable[[], Session],
+    make_engine: Callable[[Session], Any],
+    commit: Callable[[Session], None],
+) -> BulkJob | None:
+    """Apply the job to each of its instances, each in a transaction of its own; after each
+    one the job row records the progress (and the failure, in Spanish)."""
+    with open_session() as session:
+        job = session.get(BulkJob, job_id)
+        if job is None or job.status == "done":
+            return job
+        engine = make_engine(session)
+        job.status = "running"
+        job.started_at = job.started_at or engine.clock.now()
+        session.commit()
+        ids, done, action = list(job.instance_ids), job.processed, ACTIONS[job.action]
+        user_id = job.created_by_id
+    for instance_id in ids[done:]:
+        error = None
+        with open_session() as session:
+            engine = make_engine(session)
+            job = session.get(BulkJob, job_id)
+            user = session.get(User, user_id)
+            instance = session.get(ProcessInstance, instance_id)
+            try:
+                if instance is None:
+                    raise EngineError("La instancia no existe.")
+                action.apply(engine, instance, user, job)
+                commit(session)
+            except EngineError as exc:
+                session.rollback()
+                error = str(exc)
+            key = instance.business_key if instance is not None else str(instance_id)
+        with open_session() as session:
+            job = session.get(BulkJob, job_id)
+            job.processed += 1
+            if error is not None:
+                job.failures = [*job.failures, {"instancia": instance_id, "clave": key, "error": error}]
+            if job.processed >= job.total:
+                job.status = "done"
+                job.finished_at = make_engine(session).clock.now()
+            session.commit()
+    with open_session() as session:
+        job = session.get(BulkJob, job_id)
+        if job.status != "done":
+            job.status, job.finished_at = "done", make_engine(session).clock.now()
+            session.commit()
+        session.expunge(job)
+        return job
