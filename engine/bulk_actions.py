@@ -132,7 +132,10 @@ def run(
             job = session.get(BulkJob, job_id)
             job.processed += 1
             if error is not None:
-                job.failures = [*job.failures, {"instancia": instance_id, "clave": key, "error": error}]
+                job.failures = [
+                    *job.failures,
+                    {"instancia": instance_id, "clave": key, "error": error},
+                ]
             if job.processed >= job.total:
                 job.status = "done"
                 job.finished_at = make_engine(session).clock.now()

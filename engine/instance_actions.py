@@ -255,11 +255,15 @@ class InstanceActions:
         """Replace the open data with ``new``; returns what changed (before/after)."""
         _require_admin(user)
         if not isinstance(new, dict):
-            raise EngineError("Los datos deben ser un objeto JSON: {\"campo\": valor, …}.")
+            raise EngineError('Los datos deben ser un objeto JSON: {"campo": valor, …}.')
         run = self.engine._load_for_update(instance_id, user.id)
         old = self.process_data(run.instance)
         for key in new:
-            if not key.isidentifier() or keyword.iskeyword(key) or key.startswith(INTERNAL_PREFIXES):
+            if (
+                not key.isidentifier()
+                or keyword.iskeyword(key)
+                or key.startswith(INTERNAL_PREFIXES)
+            ):
                 raise EngineError(f"«{key}» no sirve como nombre de dato (letras, números y _).")
         for key, value in new.items():
             before = old.get(key)

@@ -71,4 +71,6 @@ def check(operation: str, result: Any) -> dict[str, Any]:
         detail = f"«{where}» debe ser {expected}" if where else f"debe ser {expected}"
     else:
         detail = error.message
-    raise EngineError(f"El resultado no es el que espera el paso: {detail}. Ejemplo: {example(operation)}")
+    raise EngineError(
+        f"El resultado no es el que espera el paso: {detail}. Ejemplo: {example(operation)}"
+    )

@@ -98,8 +98,10 @@ def bulk_preview() -> str | Response:
 @permitted(may_run_bulk_actions)
 def bulk_start() -> Response:
     code = request.form.get("accion", "")
-    action = bulk_actions.ACTIONS.get(code) or abort(400)
+    action = bulk_actions.ACTIONS.get(code)
     try:
+        if action is None:
+            raise EngineError(_("Elija una de las acciones masivas."))
         reason = _reason()
         params = {}
         if action.needs_assignee:
@@ -146,4 +148,3 @@ def bulk_job(job_id: int) -> str:
 
 def candidates_all() -> list[tuple[int, str]]:
     return list(db.session.execute(select(User.id, User.full_name).where(User.kind == "staff")))
-

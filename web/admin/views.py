@@ -34,11 +34,13 @@ from web.headers import allow_diagram_styles
 from web.outbox import commit
 from web.step_records import case_records
 
+
 # The instance page's repairs live in web/admin/actions.py (it imports this module).
 def repairs(instance: ProcessInstance, open_tasks: list[HumanTask]) -> dict[str, Any]:
     from web.admin.actions import repairs as offered
 
     return offered(instance, open_tasks)
+
 
 STATUS_LABELS = {
     "running": _l("En curso"),
