@@ -94,6 +94,12 @@ def create(
     return job
 
 
+def _advance(job: BulkJob, now: Any) -> None:
+    job.processed += 1
+    if job.processed >= job.total:
+        job.status, job.finished_at = "done", now
+
+
 def run(
     job_id: int,
     open_session: Callable[[], Session],
@@ -113,33 +119,27 @@ def run(
         ids, done, action = list(job.instance_ids), job.processed, ACTIONS[job.action]
         user_id = job.created_by_id
     for instance_id in ids[done:]:
-        error = None
+        # The action and the job's progress commit together: a worker that dies between two
+        # instances resumes after the last one done, never applying an action twice.
         with open_session() as session:
             engine = make_engine(session)
-            job = session.get(BulkJob, job_id)
-            user = session.get(User, user_id)
             instance = session.get(ProcessInstance, instance_id)
+            key = instance.business_key if instance is not None else str(instance_id)
             try:
                 if instance is None:
                     raise EngineError("La instancia no existe.")
-                action.apply(engine, instance, user, job)
+                action.apply(
+                    engine, instance, session.get(User, user_id), session.get(BulkJob, job_id)
+                )
+                _advance(session.get(BulkJob, job_id), engine.clock.now())
                 commit(session)
             except EngineError as exc:
                 session.rollback()
-                error = str(exc)
-            key = instance.business_key if instance is not None else str(instance_id)
-        with open_session() as session:
-            job = session.get(BulkJob, job_id)
-            job.processed += 1
-            if error is not None:
-                job.failures = [
-                    *job.failures,
-                    {"instancia": instance_id, "clave": key, "error": error},
-                ]
-            if job.processed >= job.total:
-                job.status = "done"
-                job.finished_at = make_engine(session).clock.now()
-            session.commit()
+                job = session.get(BulkJob, job_id)
+                failure = {"instancia": instance_id, "clave": key, "error": str(exc)}
+                job.failures = [*job.failures, failure]
+                _advance(job, engine.clock.now())
+                session.commit()
     with open_session() as session:
         job = session.get(BulkJob, job_id)
         if job.status != "done":

@@ -302,3 +302,41 @@ def test_bulk_on_the_whole_filter_result_and_bulk_reassign(app: Flask, world) ->
             )
         ).all()
         assert assignees == [other, other]
+
+
+def test_a_bulk_job_resumes_after_the_last_instance_done_and_retries_incidents(
+    app: Flask, world
+) -> None:
+    from sqlalchemy.orm import Session
+
+    from engine import bulk_actions
+    from engine.models import Incident
+    from engine.runtime import Engine
+
+    _, failed_id, incident_id = failed_case(app, world)
+    people(world)
+    healthy = instance_id_of(app, world.file_case(world.citizen("72000000")))
+    with app.app_context():
+        admin = db.session.scalars(select(User).where(User.username == "admin")).one()
+        now = app.extensions["clock"].now()
+        job = bulk_actions.create(
+            db.session, "reintentar", [healthy, failed_id], admin, REASON, {}, now
+        )
+        job.processed = 1  # a worker died after the first instance was done
+        job.status = "running"
+        db.session.commit()
+        job_id = job.id
+        clock = app.extensions["clock"]
+        done = bulk_actions.run(
+            job_id,
+            lambda: Session(db.engine),
+            lambda session: Engine(session, clock),
+            lambda session: session.commit(),
+        )
+        assert (done.status, done.processed, done.failures) == ("done", 2, [])
+        db.session.rollback()  # a fresh snapshot: the job wrote in sessions of its own
+        incident = db.session.get(Incident, incident_id)
+        assert incident.resolution == "retried"
+        assert db.session.get(OutboxMessage, incident.outbox_id).status == "pending"
+    # The healthy case was skipped on resume (it had no incident: it would have failed).
+    assert events(app, healthy, "retried") == []
