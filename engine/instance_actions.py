@@ -60,6 +60,13 @@ class InstanceActions:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
         self.session = engine.session
+        self._runs: dict[int, Run] = {}
+
+    def _read(self, instance: ProcessInstance) -> Run:
+        """The instance loaded once for the page's several questions (read only)."""
+        if instance.id not in self._runs:
+            self._runs[instance.id] = self.engine._load(instance)
+        return self._runs[instance.id]
 
     # --- moving back ------------------------------------------------------------------
 
@@ -68,7 +75,7 @@ class InstanceActions:
         as its one open step, staff steps only, the open step itself excluded."""
         if instance.status != "running":
             return []
-        run = self.engine._load(instance)
+        run = self._read(instance)
         ready = _ready_user_tasks(run)
         if len(ready) != 1:
             return []
@@ -183,7 +190,7 @@ class InstanceActions:
         ).all()
         if not rows:
             return []
-        run = self.engine._load(instance)
+        run = self._read(instance)
         found = []
         for message in rows:
             task = run.task(message.task_id)
@@ -244,7 +251,7 @@ class InstanceActions:
 
     def process_data(self, instance: ProcessInstance) -> dict[str, Any]:
         """The data where the case stands now: its open step's, else its open work's."""
-        run = self.engine._load(instance)
+        run = self._read(instance)
         ready = _ready_user_tasks(run)
         tasks = ready or list(run.workflow.get_tasks(state=OPEN_STATES))
         if tasks:

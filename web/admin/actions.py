@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from engine import service_results
 from engine.errors import EngineError, FormInvalid
 from engine.instance_actions import InstanceActions
-from engine.models import HumanTask, ProcessInstance, User, membership
+from engine.models import HumanTask, Incident, OutboxMessage, ProcessInstance, User, membership
 from web.access import (
     may_act_on_instances,
     may_edit_process_data,
@@ -40,8 +41,19 @@ def repairs(instance: ProcessInstance, open_tasks: list[HumanTask]) -> dict[str,
             for t in open_tasks
             if may_reassign_in_console(g.user, t)
         },
+        "skip_examples": skip_examples(instance),
         "min_reason": MIN_REASON,
     }
+
+
+def skip_examples(instance: ProcessInstance) -> dict[int, str]:
+    """For each open incident of a failed service: a valid result of its operation."""
+    rows = db.session.execute(
+        select(Incident.id, OutboxMessage.operation)
+        .join(OutboxMessage, OutboxMessage.id == Incident.outbox_id)
+        .where(Incident.instance_id == instance.id, Incident.resolved_at.is_(None))
+    ).all()
+    return {incident_id: service_results.example(operation) for incident_id, operation in rows}
 
 
 def candidates(group: str) -> list[tuple[int, str]]:
