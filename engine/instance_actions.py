@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from engine import service_results
 from engine.errors import EngineError, NotAllowed
-from engine.models import Event, Incident, OutboxMessage, ProcessInstance, User
+from engine.models import Event, Group, Incident, OutboxMessage, ProcessInstance, User
 from engine.run import CITIZEN_GROUP, Run, clocked
 
 ADMIN_GROUP = "administrador"
@@ -51,6 +51,14 @@ def _ready_user_tasks(run: Run) -> list[Task]:
     return list(run.workflow.get_tasks(state=TaskState.READY, manual=True))
 
 
+def _unfinished(run: Run) -> set[str]:
+    return {
+        str(t.id)
+        for t in run.workflow.get_tasks()
+        if not t.has_state(TaskState.FINISHED_MASK | TaskState.PREDICTED_MASK)
+    }
+
+
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     shown = {k: v for k, v in data.items() if not k.startswith(INTERNAL_PREFIXES)}
     return json.loads(json.dumps(shown, default=str))
@@ -71,8 +79,9 @@ class InstanceActions:
     # --- moving back ------------------------------------------------------------------
 
     def back_steps(self, instance: ProcessInstance) -> list[Step]:
-        """The user tasks the case went through that it can go back to: same (sub)process
-        as its one open step, staff steps only, the open step itself excluded."""
+        """The user tasks the case went through that it can go back to: in the (sub)process
+        of its one open step or one that contains it, staff steps only, the open step itself
+        excluded."""
         if instance.status != "running":
             return []
         run = self._read(instance)
@@ -87,21 +96,28 @@ class InstanceActions:
         ).all()
         steps: list[Step] = []
         for bpmn_id in dict.fromkeys(visited):
-            spec = self._user_spec(current, bpmn_id)
-            if spec is None or spec is current.task_spec or self._citizen_step(run, spec):
+            found = self._locate(run, current, bpmn_id)
+            if found is None or found[1] is current.task_spec or self._citizen_step(found[1]):
                 continue
-            steps.append(Step(bpmn_id, spec.bpmn_name or bpmn_id))
+            steps.append(Step(bpmn_id, found[1].bpmn_name or bpmn_id))
         return steps
 
     @staticmethod
-    def _user_spec(current: Task, bpmn_id: str | None) -> Any:
-        for spec in current.workflow.spec.task_specs.values():
-            if spec.bpmn_id == bpmn_id and spec.manual:
-                return spec
+    def _locate(run: Run, current: Task, bpmn_id: str | None) -> tuple[Task, Any] | None:
+        """The user task spec ``bpmn_id`` in the workflow of ``current`` or of one containing
+        it, with the task standing for where the case is now in that workflow (``current``
+        itself, or the subprocess task it runs in)."""
+        node: Task | None = current
+        while node is not None:
+            for spec in node.workflow.spec.task_specs.values():
+                if spec.bpmn_id == bpmn_id and spec.manual:
+                    return node, spec
+            parent_id = node.workflow.parent_task_id
+            node = run.workflow.get_task_from_id(parent_id) if parent_id is not None else None
         return None
 
     @staticmethod
-    def _citizen_step(run: Run, spec: Any) -> bool:
+    def _citizen_step(spec: Any) -> bool:
         expression = getattr(spec, "extensions", {}).get("properties", {}).get("candidateGroup")
         return expression in (repr(CITIZEN_GROUP), f'"{CITIZEN_GROUP}"')
 
@@ -115,24 +131,26 @@ class InstanceActions:
             )
         current = ready[0]
         allowed = {s.bpmn_id for s in self.back_steps(run.instance)}
-        spec = self._user_spec(current, bpmn_id)
-        if bpmn_id not in allowed or spec is None:
+        found = self._locate(run, current, bpmn_id)
+        if bpmn_id not in allowed or found is None:
             raise EngineError("El caso no pasó por ese paso; elija uno de la lista.")
-        workflow = current.workflow
-        branch = current
-        if current.parent is not None and isinstance(current.parent.task_spec, BoundaryEventSplit):
-            branch = current.parent  # the step and the timers on its border go together
+        here, spec = found  # ``here``: the open step, or the subprocess it runs in
+        workflow = here.workflow
+        branch = here
+        if here.parent is not None and isinstance(here.parent.task_spec, BoundaryEventSplit):
+            branch = here.parent  # the step and the timers on its border go together
         data = deepcopy(current.data)
-        removed = {str(t.id) for t in branch if not t.has_state(TaskState.FINISHED_MASK)}
+        unfinished = _unfinished(run)
         entry = next((s for s in spec.inputs if isinstance(s, BoundaryEventSplit)), spec)
+        self._follow_escalation(run, current, spec)
         with clocked(self.engine.clock):
-            branch.cancel()  # the open step (and its timers) end here; pruning drops them
-            grafted = current._add_child(entry, TaskState.FUTURE)
+            branch.cancel()  # the open step (and its timers, its subprocess) end here
+            grafted = here._add_child(entry, TaskState.FUTURE)
             Workflow.reset_from_task_id(workflow, grafted.id, data)
             grafted.data = deepcopy(data)
             run.case_changed = True  # re-arm the timers that read the case's deadlines
             run.advance()
-        self._drop_work_of(run.instance, removed, user, reason)
+        self._drop_work_of(run.instance, unfinished - _unfinished(run), user, reason)
         run.log(
             "moved_back",
             label=spec.bpmn_name,
@@ -141,6 +159,28 @@ class InstanceActions:
         run.events[-1].bpmn_id = spec.bpmn_id
         run.save()
         return grafted
+
+    def _follow_escalation(self, run: Run, current: Task, spec: Any) -> None:
+        """The case's escalation follows the step it goes back to: into the area's steps the
+        area term counts again; back to the Asesor while escalated, the escalation is undone
+        (as the area's «devolución» does) and 5.2.10 sets a new one."""
+        case = run.case
+        if case is None:
+            return
+        expression = getattr(spec, "extensions", {}).get("properties", {}).get("candidateGroup")
+        if not expression:
+            return
+        with clocked(self.engine.clock):
+            group = self.session.get(
+                Group, run.workflow.script_engine.evaluate(current, expression)
+            )
+        in_area = group is not None and group.kind == "area"
+        if in_area and case.area_due is not None and case.status == "en_tramite":
+            case.status = "escalado"
+        elif not in_area and case.status == "escalado":
+            case.area = case.area_due = case.area_reminder_at = None
+            case.status = "en_tramite"
+        run.case_changed = True
 
     def _drop_work_of(
         self, instance: ProcessInstance, task_ids: set[str], user: User, reason: str

@@ -340,3 +340,35 @@ def test_a_bulk_job_resumes_after_the_last_instance_done_and_retries_incidents(
         assert db.session.get(OutboxMessage, incident.outbox_id).status == "pending"
     # The healthy case was skipped on resume (it had no incident: it would have failed).
     assert events(app, healthy, "retried") == []
+
+
+def test_moving_back_out_of_the_area_undoes_the_escalation(app: Flask, world) -> None:
+    from engine.instance_actions import InstanceActions
+
+    people(world)
+    radicado = world.file_case(world.citizen())
+    world.escalate(radicado)
+    world.complete(radicado, "ut_5_2_11", "funcionario.fondos", {"es_de_mi_area": True})
+    instance_id = instance_id_of(app, radicado)
+    assert world.case(radicado).status == "escalado"
+    with app.app_context():
+        instance = db.session.get(ProcessInstance, instance_id)
+        offered = [s.bpmn_id for s in InstanceActions(world.engine()).back_steps(instance)]
+        # the area's own earlier step and the Asesor's steps of the enclosing process
+        assert offered == ["ut_5_2_6", "ut_5_2_7", "ut_5_2_8", "ut_5_2_10", "ut_5_2_11"]
+        admin = db.session.scalars(select(User).where(User.username == "admin")).one()
+        InstanceActions(world.engine()).move_back(instance_id, admin, "ut_5_2_10", REASON)
+        db.session.commit()
+    case = world.case(radicado)
+    assert (case.status, case.area, case.area_due) == ("en_tramite", None, None)
+    with app.app_context():
+        open_rows = db.session.scalars(
+            select(HumanTask.bpmn_id).where(
+                HumanTask.instance_id == instance_id, HumanTask.state == "open"
+            )
+        ).all()
+        assert open_rows == ["ut_5_2_10"]
+    world.complete(radicado, "ut_5_2_10", "asesor", {"area": "area_fondos", "dias_area": 3})
+    case = world.case(radicado)
+    assert case.status == "escalado" and case.area_due is not None
+    assert world.open_task_id(radicado, "ut_5_2_11")
