@@ -6,11 +6,13 @@ hook for bulk migrate); the console offers whatever is registered."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.database import start_writing
 from engine.errors import EngineError
 from engine.models import BulkJob, HumanTask, Incident, ProcessInstance, User
 
@@ -96,6 +98,7 @@ def create(
 
 def _advance(job: BulkJob, now: Any) -> None:
     job.processed += 1
+    job.updated_at = now
     if job.processed >= job.total:
         job.status, job.finished_at = "done", now
 
@@ -105,45 +108,64 @@ def run(
     open_session: Callable[[], Session],
     make_engine: Callable[[Session], Any],
     commit: Callable[[Session], None],
+    until: Callable[[], bool] = lambda: False,
 ) -> BulkJob | None:
-    """Apply the job to each of its instances, each in a transaction of its own; after each
-    one the job row records the progress (and the failure, in Spanish)."""
+    """Apply the job to each of its instances, each in a transaction of its own that also
+    records the progress (and the failure, in Spanish).
+
+    Safe to run twice at once (the sweep sends a silent job again): each instance's
+    transaction locks the job row and goes on only if that instance is the next one. Stops
+    between two instances once ``until()`` says so (a worker's time budget); the job is then
+    not done and its runner sends it again."""
     with open_session() as session:
         job = session.get(BulkJob, job_id)
         if job is None or job.status == "done":
             return job
         engine = make_engine(session)
-        job.status = "running"
-        job.started_at = job.started_at or engine.clock.now()
+        start_writing(session)
+        job = session.get(BulkJob, job_id, with_for_update=True, populate_existing=True)
+        if job.status == "queued":
+            job.status, job.started_at = "running", engine.clock.now()
+        job.updated_at = engine.clock.now()
         session.commit()
-        ids, done, action = list(job.instance_ids), job.processed, ACTIONS[job.action]
-        user_id = job.created_by_id
-    for instance_id in ids[done:]:
-        # The action and the job's progress commit together: a worker that dies between two
-        # instances resumes after the last one done, never applying an action twice.
+        ids, action, user_id = list(job.instance_ids), ACTIONS[job.action], job.created_by_id
+    for index, instance_id in enumerate(ids):
+        if until():
+            break
         with open_session() as session:
             engine = make_engine(session)
+            start_writing(session)
+            job = session.get(BulkJob, job_id, with_for_update=True, populate_existing=True)
+            if job.processed != index:
+                continue  # done already, by this run or another
             instance = session.get(ProcessInstance, instance_id)
             key = instance.business_key if instance is not None else str(instance_id)
             try:
                 if instance is None:
                     raise EngineError("La instancia no existe.")
-                action.apply(
-                    engine, instance, session.get(User, user_id), session.get(BulkJob, job_id)
-                )
-                _advance(session.get(BulkJob, job_id), engine.clock.now())
+                action.apply(engine, instance, session.get(User, user_id), job)
+                _advance(job, engine.clock.now())
                 commit(session)
             except EngineError as exc:
                 session.rollback()
-                job = session.get(BulkJob, job_id)
+                start_writing(session)
+                job = session.get(BulkJob, job_id, with_for_update=True, populate_existing=True)
+                if job.processed != index:
+                    continue
                 failure = {"instancia": instance_id, "clave": key, "error": str(exc)}
                 job.failures = [*job.failures, failure]
                 _advance(job, engine.clock.now())
                 session.commit()
     with open_session() as session:
         job = session.get(BulkJob, job_id)
-        if job.status != "done":
-            job.status, job.finished_at = "done", make_engine(session).clock.now()
-            session.commit()
         session.expunge(job)
         return job
+
+
+def silent(session: Session, now: Any, after: timedelta) -> list[int]:
+    """Jobs not done whose last progress is older than ``after`` (their worker died, or the
+    broker lost them): the sweep sends them again."""
+    moment = func.coalesce(BulkJob.updated_at, BulkJob.created_at)
+    return list(
+        session.scalars(select(BulkJob.id).where(BulkJob.status != "done", moment < now - after))
+    )

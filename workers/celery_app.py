@@ -55,6 +55,11 @@ def celery_config(settings: worker_settings.WorkerSettings) -> dict[str, Any]:
                 "schedule": interval,
                 "options": {"expires": interval * 2},
             },
+            "sweep-bulk": {
+                "task": "workers.sweep_bulk",
+                "schedule": interval,
+                "options": {"expires": interval * 2},
+            },
         },
     }
 

@@ -24,3 +24,4 @@ class BulkJob(Base):
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]  # the last progress: the sweep sends a silent job again

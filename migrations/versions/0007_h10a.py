@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("created_at", engine.models.base.UtcDateTime(timezone=True), nullable=False),
         sa.Column("started_at", engine.models.base.UtcDateTime(timezone=True), nullable=True),
         sa.Column("finished_at", engine.models.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", engine.models.base.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["users.id"], name=op.f("fk_bulk_jobs_created_by_id_users")
         ),

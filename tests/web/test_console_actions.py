@@ -307,6 +307,8 @@ def test_bulk_on_the_whole_filter_result_and_bulk_reassign(app: Flask, world) ->
 def test_a_bulk_job_resumes_after_the_last_instance_done_and_retries_incidents(
     app: Flask, world
 ) -> None:
+    from datetime import timedelta
+
     from sqlalchemy.orm import Session
 
     from engine import bulk_actions
@@ -327,6 +329,10 @@ def test_a_bulk_job_resumes_after_the_last_instance_done_and_retries_incidents(
         db.session.commit()
         job_id = job.id
         clock = app.extensions["clock"]
+        # Beat's sweep sends it again once its progress stopped for longer than a job lives.
+        lease = timedelta(seconds=70)
+        assert bulk_actions.silent(db.session, clock.now(), lease) == []
+        assert bulk_actions.silent(db.session, clock.now() + 2 * lease, lease) == [job_id]
         done = bulk_actions.run(
             job_id,
             lambda: Session(db.engine),
@@ -334,6 +340,13 @@ def test_a_bulk_job_resumes_after_the_last_instance_done_and_retries_incidents(
             lambda session: session.commit(),
         )
         assert (done.status, done.processed, done.failures) == ("done", 2, [])
+        again = bulk_actions.run(
+            job_id,
+            lambda: Session(db.engine),
+            lambda session: Engine(session, clock),
+            lambda session: session.commit(),
+        )
+        assert (again.processed, again.failures) == (2, [])  # a second delivery does nothing
         db.session.rollback()  # a fresh snapshot: the job wrote in sessions of its own
         incident = db.session.get(Incident, incident_id)
         assert incident.resolution == "retried"
