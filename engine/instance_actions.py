@@ -84,6 +84,8 @@ class InstanceActions:
         excluded."""
         if instance.status != "running":
             return []
+        if instance.case is not None and instance.case.answered_at is not None:
+            return []  # the final answer reached the citizen: it cannot be taken back
         run = self._read(instance)
         ready = _ready_user_tasks(run)
         if len(ready) != 1:

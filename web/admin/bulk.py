@@ -2,6 +2,8 @@
 many, which), then a job in the workers (engine/bulk_actions.py, workers/bulk.py) whose page
 shows the progress (it reloads itself while the job runs) and each instance that failed."""
 
+import logging
+
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from web.admin.views import MIN_REASON, STATUS_LABELS, _filter, _reason
 from web.extensions import db
 from web.outbox import commit
 
+log = logging.getLogger(__name__)
 MAX_INSTANCES = 10_000
 PREVIEW_ROWS = 200
 FILTER_KEYS = ("q", "estado", "proceso", "paso", "grupo", "vencido", "desde", "hasta", "orden")
@@ -123,7 +126,11 @@ def _launch(job_id: int) -> None:
     """In a worker when the app has them; otherwise (tests, a desk without Redis) here."""
     celery = current_app.extensions.get("celery")
     if celery is not None:
-        celery.send_task("workers.run_bulk", (job_id,))
+        try:
+            celery.send_task("workers.run_bulk", (job_id,))
+        except Exception as exc:  # redis-py's or kombu's errors: the broker is not there
+            # The job is saved: beat's sweep (workers.sweep_bulk) sends it once it is silent.
+            log.warning("bulk job %s not enqueued (%s); the sweep sends it", job_id, exc)
         return
     clock, settings = current_app.extensions["clock"], current_app.config.get("ENGINE_SETTINGS")
     bulk_actions.run(
