@@ -385,3 +385,22 @@ def test_moving_back_out_of_the_area_undoes_the_escalation(app: Flask, world) ->
     case = world.case(radicado)
     assert case.status == "escalado" and case.area_due is not None
     assert world.open_task_id(radicado, "ut_5_2_11")
+
+
+def test_no_moving_back_once_the_answer_was_sent(app: Flask, world) -> None:
+    from engine.instance_actions import InstanceActions
+    from engine.models import Case
+
+    people(world)
+    radicado = world.file_case(world.citizen())
+    world.complete(radicado, "ut_5_2_6", "asesor", {"es_felicitacion": False})
+    instance_id = instance_id_of(app, radicado)
+    with app.app_context():
+        instance = db.session.get(ProcessInstance, instance_id)
+        assert [s.bpmn_id for s in InstanceActions(world.engine()).back_steps(instance)] == [
+            "ut_5_2_6"
+        ]
+        case = db.session.scalars(select(Case).where(Case.radicado == radicado)).one()
+        case.answered_at = app.extensions["clock"].now()
+        db.session.commit()
+        assert InstanceActions(world.engine()).back_steps(instance) == []
