@@ -25,6 +25,7 @@ from engine import (
     lookup_codes,
     review_draw,
     schedules,
+    service_results,
 )
 from engine.clock import BOGOTA, Clock
 from engine.database import start_writing
@@ -244,7 +245,9 @@ class Engine:
         task.assignee_id = None
         self._log_task(task, user.id, "released")
 
-    def reassign(self, task_id: str, supervisor: User, assignee_id: int) -> None:
+    def reassign(
+        self, task_id: str, supervisor: User, assignee_id: int, reason: str | None = None
+    ) -> None:
         if not supervisor.group_codes & SUPERVISORS:
             raise NotAllowed("Solo un supervisor puede reasignar tareas.")
         task = self._open_task(task_id)
@@ -256,7 +259,8 @@ class Engine:
         ):
             raise NotAllowed("La persona elegida no pertenece al grupo de la tarea.")
         task.assignee_id = assignee_id
-        self._log_task(task, supervisor.id, "reassigned", {"asignado_a": assignee.username})
+        data = {"asignado_a": assignee.username, **({"motivo": reason} if reason else {})}
+        self._log_task(task, supervisor.id, "reassigned", data)
 
     def task_view(self, task_id: str, user: User) -> TaskView:
         task = self.session.get(HumanTask, task_id)
@@ -479,6 +483,7 @@ class Engine:
                 "Solo se puede omitir un servicio fallido; este incidente se reintenta."
             )
         message = self.session.get(OutboxMessage, incident.outbox_id)
+        result = service_results.check(message.operation, result)
         message.status = "pending"
         self.complete_service(message.id, result)
         message.status = "skipped"

@@ -146,6 +146,24 @@ def may_act_on_instances(user: User | None) -> bool:
     return user is not None and user.kind == "staff" and is_admin(user)
 
 
+def may_edit_process_data(user: User | None) -> bool:
+    """Only administrators change an instance's process data (audited before/after)."""
+    return may_act_on_instances(user)
+
+
+def may_run_bulk_actions(user: User | None) -> bool:
+    """Only administrators retry, cancel or reassign many instances at once."""
+    return may_act_on_instances(user)
+
+
+def may_reassign_in_console(user: User | None, task: HumanTask | None = None) -> bool:
+    """From the console: administrators reassign any task, coordinators the tasks of their
+    groups (without a task: whether the console offers reassigning at all)."""
+    if not may_read_console(user):
+        return False
+    return task is None or may_reassign(user, task)
+
+
 def permitted(rule: Callable[[User | None], bool]) -> Callable[[F], F]:
     """A staff view that ``rule`` allows for the logged-in user (403 otherwise)."""
 

@@ -55,6 +55,11 @@ def celery_config(settings: worker_settings.WorkerSettings) -> dict[str, Any]:
                 "schedule": interval,
                 "options": {"expires": interval * 2},
             },
+            "sweep-bulk": {
+                "task": "workers.sweep_bulk",
+                "schedule": interval,
+                "options": {"expires": interval * 2},
+            },
         },
     }
 
@@ -73,7 +78,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery.config_from_object(celery_config(settings))
     celery.set_default()
 
-    from workers import tasks
+    from workers import bulk, tasks  # noqa: F401  (tasks register on import)
 
     client = redis.Redis.from_url(settings.redis.for_redis_py, health_check_interval=30)
     dispatcher = Dispatcher(

@@ -1,6 +1,7 @@
 """All tables, importable from one place so Alembic and Flask-SQLAlchemy see the full metadata."""
 
 from engine.models.base import Base
+from engine.models.bulk import BulkJob
 from engine.models.cases import (
     Attachment,
     Case,
@@ -25,6 +26,7 @@ __all__ = [
     "AccountToken",
     "Attachment",
     "Base",
+    "BulkJob",
     "Case",
     "CaseAlert",
     "Closure",

@@ -34,6 +34,14 @@ from web.headers import allow_diagram_styles
 from web.outbox import commit
 from web.step_records import case_records
 
+
+# The instance page's repairs live in web/admin/actions.py (it imports this module).
+def repairs(instance: ProcessInstance, open_tasks: list[HumanTask]) -> dict[str, Any]:
+    from web.admin.actions import repairs as offered
+
+    return offered(instance, open_tasks)
+
+
 STATUS_LABELS = {
     "running": _l("En curso"),
     "suspended": _l("Suspendida"),
@@ -63,6 +71,9 @@ EVENT_LABELS = {
     "running": _l("Reanudada"),
     "cancelled": _l("Cancelada"),
     "prorroga": _l("Prórroga"),
+    "moved_back": _l("Devuelto a un paso anterior"),
+    "moved_forward": _l("Siguió sin el servicio"),
+    "data_edited": _l("Datos del proceso corregidos"),
 }
 OPERATION_LABELS = {
     "notify": _l("Correo"),
@@ -264,6 +275,7 @@ def instance(instance_id: int) -> str:
         event_label=_event_label,
         group_names=_group_names(),
         records=case_records(instance.case) if instance.case else [],
+        repairs=repairs(instance, list(open_tasks)),
     )
 
 
