@@ -14,7 +14,7 @@ from workers.mail.message import build_message
 from workers.mail.rendering import UnknownTemplate, render
 from workers.operators.notify import Plan
 
-TEMPLATES = {"verificar_correo", "registro_existente"}
+TEMPLATES = {"verificar_correo", "registro_existente", "clave_funcionario"}
 
 
 def prepare(job: Job) -> Plan:
