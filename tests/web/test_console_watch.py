@@ -75,7 +75,10 @@ def test_heatmap_times_and_flows_come_from_the_event_log(app: Flask, world, cloc
     world.complete(radicados[1], "ut_5_2_6", "asesor", {"es_felicitacion": False})
     clock.advance(timedelta(hours=1))
     world.complete(
-        radicados[0], "ut_5_2_7", "asesor", {"complejidad": "baja", "analisis": "Una consulta sencilla de saldo."}
+        radicados[0],
+        "ut_5_2_7",
+        "asesor",
+        {"complejidad": "baja", "analisis": "Una consulta sencilla de saldo."},
     )
     with app.app_context():
         bundle = definitions.latest_bundle(db.session)
