@@ -253,24 +253,8 @@ def person_deactivate(user_id: int) -> Response:
             return redirect(url_for("admin.person", user_id=user.id))
     try:
         for task in tasks:
-            if heir is not None:
+            if heir is not None:  # the engine logs each reassignment
                 g.engine.reassign(task.id, g.user, heir.id)
-                db.session.add(
-                    Event(
-                        instance_id=task.instance_id,
-                        case_id=task.case_id,
-                        at=now(),
-                        actor_id=g.user.id,
-                        kind="reassigned",
-                        bpmn_id=task.bpmn_id,
-                        label=task.name,
-                        data={
-                            "de": user.full_name,
-                            "a": heir.full_name,
-                            "motivo": _("Cuenta desactivada"),
-                        },
-                    )
-                )
             else:
                 g.engine.release(task.id, g.user)
     except EngineError as error:
