@@ -23,7 +23,20 @@ from engine.models import Event, ProcessInstance
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 STEP_EVENTS = ("task_completed", "service_completed", "timer", "hito")
 START = "__start__"
-LOOKBACK = 40  # earlier steps of an instance searched for the predecessor
+LOOKBACK = 40
+# What an element without a name is called in the tables.
+UNNAMED = {
+    "exclusiveGateway": "compuerta",
+    "inclusiveGateway": "compuerta inclusiva",
+    "parallelGateway": "compuerta paralela",
+    "eventBasedGateway": "compuerta de eventos",
+    "startEvent": "inicio",
+    "endEvent": "fin",
+    "intermediateCatchEvent": "evento intermedio",
+    "intermediateThrowEvent": "evento intermedio",
+    "boundaryEvent": "evento de borde",
+    "subProcess": "subproceso",
+}  # earlier steps of an instance searched for the predecessor
 
 
 @dataclass
@@ -64,7 +77,9 @@ class Graph:
         self.edges: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
         for element in process.iter():
             if element.get("id") and element.tag != f"{BPMN}sequenceFlow":
-                self.names[element.get("id")] = element.get("name") or element.get("id")
+                kind = element.tag.removeprefix(BPMN)
+                unnamed = UNNAMED.get(kind, "paso sin nombre")
+                self.names[element.get("id")] = element.get("name") or unnamed
         self.flows: dict[str, tuple[str, str]] = {}
         for flow in process.iter(f"{BPMN}sequenceFlow"):
             source, target = flow.get("sourceRef"), flow.get("targetRef")

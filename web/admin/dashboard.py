@@ -7,12 +7,13 @@ from flask import abort, render_template, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from engine import dashboard as figures
 from engine import definitions, heatmap
 from engine.clock import BOGOTA
-from engine.models import Deployment
+from engine.models import Deployment, ProcessInstance
 from web.access import may_read_console, now, permitted
 from web.admin import bp
 from web.admin.charts import age_text, grouped_percentages, horizontal_counts, percent
@@ -87,6 +88,16 @@ def _period() -> tuple[date, date]:
     return start, end
 
 
+def _busiest(processes: dict[str, str]) -> str:
+    """The process with the most instances: what the heatmap opens on."""
+    counts = dict(
+        db.session.execute(
+            select(ProcessInstance.process_id, func.count()).group_by(ProcessInstance.process_id)
+        ).all()
+    )
+    return max(sorted(processes), key=lambda p: counts.get(p, 0), default="")
+
+
 def _diagram(process_id: str) -> str | None:
     """The newest deployed version's diagram file that holds ``process_id``."""
     bundle = definitions.latest_bundle(db.session)
@@ -101,7 +112,7 @@ def _diagram(process_id: str) -> str | None:
 @permitted(may_read_console)
 def heat() -> str | tuple[str, int]:
     processes = _process_names()
-    process_id = request.args.get("proceso") or next(iter(sorted(processes)), "")
+    process_id = request.args.get("proceso") or _busiest(processes)
     if process_id not in processes:
         abort(404)
     start, end = _period()
@@ -139,7 +150,8 @@ def _heat_marks(result: heatmap.Heatmap) -> dict:
         badges.append({"id": step.bpmn_id, "text": text, "kind": f"heat-{level}"})
     for flow, count in result.flows.items():
         badges.append({"id": flow, "text": str(count), "kind": "heat-flow"})
-    return {"visited": {}, "badges": badges}
+    slowest = [step.bpmn_id for step in result.steps[:1]]  # steps come slowest first
+    return {"visited": {}, "badges": badges, "focus": slowest}
 
 
 @bp.get("/mapa-de-calor/<process_id>.bpmn")
