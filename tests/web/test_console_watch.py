@@ -109,7 +109,7 @@ def test_heatmap_times_and_flows_come_from_the_event_log(app: Flask, world, cloc
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "5.2.6 Revisar" in text and "4 h" in text and "6 h" in text
-    assert "heat-flow" in text and "media 4 h" in text
+    assert "heat-flow" in text and "media 4 h\\np90 6 h" in text
     assert client.get("/consola/mapa-de-calor?desde=ayer").status_code == 400
     assert client.get(f"/consola/mapa-de-calor?desde={today}&hasta=2020-01-01").status_code == 400
     assert client.get("/consola/mapa-de-calor?proceso=otro").status_code == 404

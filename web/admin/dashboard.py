@@ -146,7 +146,7 @@ def _heat_marks(result: heatmap.Heatmap) -> dict:
     for step in result.steps:
         rank = means.index(step.mean) / max(1, len(means) - 1)
         level = 3 if rank >= 0.75 else 2 if rank >= 0.4 else 1
-        text = _("media %(mean)s · p90 %(p90)s", mean=age_text(step.mean), p90=age_text(step.p90))
+        text = _("media %(mean)s\np90 %(p90)s", mean=age_text(step.mean), p90=age_text(step.p90))
         badges.append({"id": step.bpmn_id, "text": text, "kind": f"heat-{level}"})
     for flow, count in result.flows.items():
         badges.append({"id": flow, "text": str(count), "kind": "heat-flow"})
