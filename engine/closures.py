@@ -45,7 +45,7 @@ def _end_of(day: date) -> datetime:
     return datetime.combine(day, time.max, tzinfo=BOGOTA)
 
 
-def _shift(
+def moved_end(
     due: datetime, since: datetime, day: date, before: BusinessCalendar, after: BusinessCalendar
 ) -> datetime:
     """``due`` under the ``after`` calendar, for a term counted from ``since``."""
@@ -104,10 +104,10 @@ def preview(
             # the term runs again after the reply: it can end no later than this
             new["legal"] = after.add_business_days(new["info"], case.legal_days_left or 1)
         else:
-            new["legal"] = _shift(case.legal_due, case.filed_at, day, before, after)
+            new["legal"] = moved_end(case.legal_due, case.filed_at, day, before, after)
         if case.area_due is not None:
             since = escalated.get(case.id, case.filed_at)
-            new["area"] = _shift(case.area_due, since, day, before, after)
+            new["area"] = moved_end(case.area_due, since, day, before, after)
         old = {
             "first_response": case.first_response_due,
             "info": case.info_due,

@@ -1,11 +1,11 @@
 """The heatmap of a process over a period, computed from the event log: the mean and p90 time
-spent in each step and how many times each sequence flow was taken.
+spent in each step and how many cases took each sequence flow.
 
 The event log records a step when it is done: a user task completed, a service task's result,
 a timer fired, a milestone. For each such event the step's *predecessor* is the latest earlier
 step of the same instance from which the diagram leads to it through steps that the log does
 not record (gateways, events, scripts); the time spent in the step is the time between the
-two, and the flows on that path were taken once. The first step's predecessor is the start
+two, and the case took the flows on that path. The first step's predecessor is the start
 of the instance. A step counts in the period when it was done within it.
 """
 
@@ -62,7 +62,7 @@ class StepTimes:
 @dataclass
 class Heatmap:
     steps: list[StepTimes]
-    flows: dict[str, int]  # flow id -> times taken
+    flows: dict[str, int]  # flow id -> cases (instances) that took it in the period
     flow_names: dict[str, str]  # flow id -> "from → to" for the table
     instances: int
 
@@ -169,7 +169,7 @@ def compute(session: Session, process_id: str, xml: str, start: datetime, end: d
         trail.append((bpmn_id, at))
     recorded = frozenset(bpmn for trail in trails.values() for bpmn, _ in trail)
     steps: dict[str, StepTimes] = {}
-    flows: dict[str, int] = defaultdict(int)
+    flows: dict[str, set[int]] = defaultdict(set)
     for instance_id, trail in trails.items():
         done = [(START, started[instance_id])]
         for bpmn_id, at in trail:
@@ -179,7 +179,7 @@ def compute(session: Session, process_id: str, xml: str, start: datetime, end: d
                 times = steps.setdefault(bpmn_id, StepTimes(bpmn_id, name))
                 times.hours.append(max(0.0, (at - since).total_seconds() / 3600))
                 for flow in path:
-                    flows[flow] += 1
+                    flows[flow].add(instance_id)
             done.append((bpmn_id, at))
     flow_names = {
         flow: f"{graph.names.get(s, s)} → {graph.names.get(t, t)}"
@@ -187,5 +187,8 @@ def compute(session: Session, process_id: str, xml: str, start: datetime, end: d
         if flow in flows
     }
     return Heatmap(
-        sorted(steps.values(), key=lambda s: -s.mean), dict(flows), flow_names, len(trails)
+        sorted(steps.values(), key=lambda s: -s.mean),
+        {flow: len(cases) for flow, cases in flows.items()},
+        flow_names,
+        len(trails),
     )

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from engine.models import Event, HumanTask, OutboxMessage, User
 from tests.web.conftest import log_in_staff
 from web.extensions import db
+from workers.mail.rendering import RenderedMail, render
+from workers.operators import account_mail
 
 NEW_PASSWORD = "Clave-nueva-2026"
 
@@ -31,6 +33,19 @@ def _last_link(app: Flask, recipient: str) -> str:
         assert message.params["para"] == recipient
         assert message.params["plantilla"] == "clave_funcionario"
         return re.sub(r"^https?://[^/]+", "", message.params["enlace"])
+
+
+def _rendered(app: Flask) -> RenderedMail:
+    """The last account e-mail as the workers render it."""
+    with app.app_context():
+        message = db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.operation == "account_mail")
+            .order_by(OutboxMessage.id.desc())
+        ).first()
+        assert message.params["plantilla"] in account_mail.TEMPLATES
+        context = {k: v for k, v in message.params.items() if k not in {"plantilla", "para"}}
+        return render(message.params["plantilla"], context)
 
 
 def _user(app: Flask, username: str) -> User:
@@ -68,6 +83,9 @@ def test_an_administrator_creates_an_account_and_the_person_sets_the_password(
     ]
 
     link = _last_link(app, "ana.perez@icetex.example")
+    mail = _rendered(app)
+    assert mail.subject == "Su cuenta de funcionario en Atención Virtual"
+    assert "ana.perez" in mail.text and link in mail.text and "48 horas" in mail.text
     person = app.test_client()
     assert "Elegir su contraseña" in person.get(link).get_data(as_text=True)
     short = person.post(link, data={"password": "corta", "password2": "corta"})
@@ -110,6 +128,7 @@ def test_group_changes_and_resets_are_logged_and_old_links_stop_working(app: Fla
     admin.post(f"/consola/personas/{asesor}/restablecer")
     second = _last_link(app, "asesor@icetex.example")
     assert first != second
+    assert _rendered(app).subject == "Restablezca su contraseña de Atención Virtual"
     assert app.test_client().get(first).status_code == 410
     assert app.test_client().get(second).status_code == 200
     assert len(_events(app, "staff_password_reset")) == 2
