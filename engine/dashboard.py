@@ -121,12 +121,17 @@ def open_work(session: Session, now: datetime) -> list[StepLoad]:
     return sorted(loads, key=lambda s: (s.group, s.oldest))
 
 
-def _area_answers(session: Session) -> dict[int, datetime]:
-    """When each escalated case's area answered (its first ``respuesta_area`` milestone)."""
+def _area_answers(session: Session, since: datetime) -> dict[int, datetime]:
+    """When each case whose area term ends after ``since`` had its area's answer (its first
+    ``respuesta_area`` milestone); no other case's area term can be decided after ``since``."""
     return dict(
         session.execute(
             select(Event.case_id, func.min(Event.at))
-            .where(Event.kind == "hito", Event.label == "respuesta_area")
+            .where(
+                Event.kind == "hito",
+                Event.label == "respuesta_area",
+                Event.case_id.in_(select(Case.id).where(Case.area_due >= since)),
+            )
             .group_by(Event.case_id)
         ).all()
     )
@@ -176,7 +181,7 @@ def weekly_compliance(session: Session, now: datetime, weeks: int = 8) -> list[W
             ),
         )
     ).all()
-    area_answers = _area_answers(session)
+    area_answers = _area_answers(session, since)
     for case_id, first_at, first_due, answered, legal_due, area_due, withdrawn in cases:
         count("first_response", first_at, first_due)
         if withdrawn is None:

@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from engine.clock import BOGOTA
-from engine.models import Case, Closure, Event, HumanTask, ProcessInstance
+from engine.models import Case, Closure, Event, HumanTask, ProcessInstance, User
 from tests.web.conftest import log_in_staff
 from web.extensions import db
 
@@ -128,3 +128,49 @@ def test_closures_that_change_nothing_or_make_no_sense_are_refused(app: Flask, w
     ).get_data(as_text=True)
     assert admin.get("/consola/cierres/2026-03-21/retirar").status_code == 404
     assert admin.post("/consola/cierres/nada/retirar").status_code == 404
+
+
+def test_a_closure_moves_a_suspended_term_and_a_suspended_instance(app: Flask, world) -> None:
+    """The citizen was asked for information on 10 March: they have until Friday 10 April, and
+    the legal term runs again from then. Closing on 10 April moves both; closing on 20 March
+    moves neither (the term is stopped then). A suspended instance keeps its status while its
+    case's deadlines and timers move."""
+    from tests.web.test_information_request import _waiting_case
+
+    waiting, _legal = _waiting_case(world)
+    world.staff("admin", "administrador")
+    suspended = world.file_case(world.citizen("1000000003"))
+    with app.app_context():
+        admin_user = db.session.get(User, _admin_id(app))
+        world.engine().suspend(_instance_id(app, suspended), admin_user, "Revisión de datos")
+        db.session.commit()
+    info_before = world.case(waiting).info_due
+    assert info_before == end_of(date(2026, 4, 10))
+    legal_before = world.case(waiting).legal_due
+    suspended_before = world.case(suspended).legal_due
+
+    admin = app.test_client()
+    log_in_staff(admin, "admin")
+    preview = admin.get(
+        "/consola/cierres/nuevo", query_string={"dia": "2026-04-10", "motivo": "Traslado"}
+    ).get_data(as_text=True)
+    assert "Respuesta del ciudadano a la solicitud de información" in preview
+    admin.post("/consola/cierres", data={"dia": "2026-04-10", "motivo": "Traslado"})
+    assert world.case(waiting).info_due == end_of(date(2026, 4, 13))
+    assert world.case(waiting).legal_due > legal_before
+    assert world.case(suspended).legal_due == suspended_before  # its term ended on 1 April
+    moved_waiting = world.case(waiting).legal_due
+    admin.post("/consola/cierres", data={"dia": "2026-03-20", "motivo": "Traslado"})
+    assert world.case(suspended).legal_due == end_of(date(2026, 4, 6))
+    assert world.case(waiting).legal_due == moved_waiting  # its term is stopped on 20 March
+    with app.app_context():
+        instance = db.session.get(ProcessInstance, _instance_id(app, suspended))
+        assert instance.status == "suspended"
+        timers = [at for _id, at in world.engine().waiting_timers(instance)]
+        assert datetime(2026, 3, 31, 8, tzinfo=BOGOTA) not in timers  # the old legal reminder
+        assert datetime(2026, 4, 1, 8, tzinfo=BOGOTA) in timers
+
+
+def _admin_id(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalars(select(User.id).where(User.username == "admin")).one()
