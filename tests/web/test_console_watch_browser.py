@@ -33,6 +33,32 @@ def _axe_both(page: Any, label: str, exclude: list[str]) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
+def _person_sets_the_password(browser: Any, app: Any, base: str) -> None:  # noqa: F811
+    """Ana opens the link from her e-mail, chooses her password and logs in with it."""
+    from sqlalchemy import select
+
+    from engine.models import OutboxMessage
+    from web.extensions import db
+
+    with app.app_context():
+        message = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.operation == "account_mail")
+        ).one()
+        link = message.params["enlace"].split("/cuenta/", 1)[1]
+    ana = browser.new_context(locale="es-CO", bypass_csp=True).new_page()
+    ana.goto(f"{base}/cuenta/{link}")
+    _axe_both(ana, "staff password", [])
+    shot(ana, "console-staff-password")
+    ana.get_by_label("Nueva contraseña").fill("Clave-de-Ana-2026")
+    ana.get_by_label("Repita la contraseña").fill("Clave-de-Ana-2026")
+    ana.get_by_role("button", name="Guardar la contraseña").click()
+    ana.get_by_text("Su contraseña quedó guardada").wait_for()
+    ana.get_by_label("Usuario").fill("ana.perez")
+    ana.get_by_label("Contraseña").fill("Clave-de-Ana-2026")
+    ana.get_by_role("button", name="Ingresar").click()
+    ana.get_by_role("link", name="Bandeja").wait_for()
+
+
 def test_an_administrator_watches_and_administers(served, browser) -> None:  # noqa: F811
     app, base = served
     radicados = _cases(app)
@@ -66,6 +92,7 @@ def test_an_administrator_watches_and_administers(served, browser) -> None:  # n
     page.get_by_role("button", name="Crear la cuenta y enviar el enlace").click()
     page.get_by_text("Cuenta creada").wait_for()
     shot(page, "console-person")
+    _person_sets_the_password(browser, app, base)
 
     page.get_by_role("link", name="Cierres").click()
     page.get_by_label("Día").fill("2026-03-20")
