@@ -170,6 +170,10 @@ def test_deactivating_shows_the_tasks_held_and_hands_them_over(app: Flask, world
     assert "Atención: tiene 1 tarea tomada." in person and radicado in person
     assert "Heredera" in person and "Fondos" not in person.split('id="heredero"')[1]
     assert "1</td>" in admin.get("/consola/personas").get_data(as_text=True)
+    groups = admin.get("/consola/grupos").get_data(as_text=True)
+    asesores = groups.split("Asesor de Servicio al Cliente</td>")[1].split("</tr>")[0]
+    assert "Heredera" in asesores and "Saliente" in asesores and "<td>1</td>" in asesores
+    assert "sus tareas no tienen quién las tome" not in groups
 
     session = app.test_client()
     log_in_staff(session, "saliente")

@@ -112,6 +112,7 @@ def test_an_administrator_watches_and_administers(served, browser) -> None:  # n
         ("/consola/tablero", "dashboard"),
         ("/consola/personas", "people"),
         ("/consola/personas/nueva", "new person"),
+        ("/consola/grupos", "groups"),
         ("/consola/cierres", "closures"),
         ("/consola/cierres/nuevo?dia=2026-03-27&motivo=Traslado", "closure preview"),
     ):

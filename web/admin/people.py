@@ -302,3 +302,36 @@ def person_reactivate(user_id: int) -> Response:
     commit()
     flash(_("Cuenta reactivada."), "success")
     return redirect(url_for("admin.person", user_id=user.id))
+
+
+@bp.get("/grupos")
+@permitted(may_administer)
+def person_groups() -> str:
+    """Each group with its active members and its open tasks (taken and waiting)."""
+    tasks = {
+        group: (count, waiting)
+        for group, count, waiting in db.session.execute(
+            select(
+                HumanTask.candidate_group,
+                func.count(),
+                func.count().filter(HumanTask.assignee_id.is_(None)),
+            )
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .where(HumanTask.state == "open", ProcessInstance.status.in_(("running", "suspended")))
+            .group_by(HumanTask.candidate_group)
+        )
+    }
+    staff = db.session.scalars(
+        select(User).where(User.kind == "staff", User.active.is_(True)).order_by(User.full_name)
+    ).all()
+    members: dict[str, list[User]] = {}
+    for user in staff:
+        for code in user.group_codes:
+            members.setdefault(code, []).append(user)
+    return render_template(
+        "admin/groups.html",
+        groups=_groups(),
+        kind_labels=KIND_LABELS,
+        members=members,
+        tasks=tasks,
+    )
