@@ -15,7 +15,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.models import Event, ProcessInstance
@@ -24,6 +24,7 @@ BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 STEP_EVENTS = ("task_completed", "service_completed", "timer", "hito")
 START = "__start__"
 LOOKBACK = 40
+MAX_INSTANCES = 5000  # a busy period is read from its most recently active instances
 # What an element without a name is called in the tables.
 UNNAMED = {
     "exclusiveGateway": "compuerta",
@@ -65,6 +66,7 @@ class Heatmap:
     flows: dict[str, int]  # flow id -> cases (instances) that took it in the period
     flow_names: dict[str, str]  # flow id -> "from → to" for the table
     instances: int
+    sampled: bool = False  # more instances were active: the most recent MAX_INSTANCES shown
 
 
 class Graph:
@@ -135,7 +137,14 @@ def _predecessor(
     return None, None
 
 
-def compute(session: Session, process_id: str, xml: str, start: datetime, end: datetime) -> Heatmap:
+def compute(
+    session: Session,
+    process_id: str,
+    xml: str,
+    start: datetime,
+    end: datetime,
+    max_instances: int = MAX_INSTANCES,
+) -> Heatmap:
     graph = Graph(xml, process_id)
     in_period = (
         select(Event.instance_id)
@@ -146,13 +155,17 @@ def compute(session: Session, process_id: str, xml: str, start: datetime, end: d
             Event.at < end,
             Event.kind.in_(STEP_EVENTS),
         )
-        .distinct()
+        .group_by(Event.instance_id)
+        .order_by(func.max(Event.at).desc())
+        .limit(max_instances + 1)
     )
+    chosen = list(session.scalars(in_period))
+    sampled = len(chosen) > max_instances
     rows = session.execute(
         select(Event.instance_id, Event.bpmn_id, Event.at, ProcessInstance.started_at)
         .join(ProcessInstance, ProcessInstance.id == Event.instance_id)
         .where(
-            Event.instance_id.in_(in_period),
+            Event.instance_id.in_(chosen[:max_instances]),
             Event.kind.in_(STEP_EVENTS),
             Event.bpmn_id.is_not(None),
             Event.at < end,
@@ -191,4 +204,5 @@ def compute(session: Session, process_id: str, xml: str, start: datetime, end: d
         {flow: len(cases) for flow, cases in flows.items()},
         flow_names,
         len(trails),
+        sampled,
     )

@@ -96,7 +96,12 @@ def test_heatmap_times_and_flows_come_from_the_event_log(app: Flask, world, cloc
         graph = heatmap.Graph(xml, "caso_pqrs")
         into_review = [f for f, (_s, t) in graph.flows.items() if t == "ut_5_2_6"]
         assert sum(result.flows.get(f, 0) for f in into_review) == 2
-        assert result.instances == 2
+        assert result.instances == 2 and not result.sampled
+        one = heatmap.compute(
+            db.session, "caso_pqrs", xml, now - timedelta(days=1), now, max_instances=1
+        )
+        assert one.sampled and one.instances == 1
+        assert one.steps[0].bpmn_id == "ut_5_2_6"  # the most recently active case
         empty = heatmap.compute(
             db.session, "caso_pqrs", xml, now - timedelta(days=30), now - timedelta(days=20)
         )
