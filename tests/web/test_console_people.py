@@ -159,7 +159,7 @@ def test_deactivating_shows_the_tasks_held_and_hands_them_over(app: Flask, world
     admin = _admin(app, world)
     leaving = world.staff("saliente", "asesor")
     heir = world.staff("heredera", "asesor")
-    world.staff("fondos", "area_fondos")
+    fondos = world.staff("fondos", "area_fondos")
     radicado = world.file_case(world.citizen())
     with app.app_context():
         user = db.session.get(User, leaving)
@@ -175,6 +175,13 @@ def test_deactivating_shows_the_tasks_held_and_hands_them_over(app: Flask, world
     assert "Heredera" in asesores and "Saliente" in asesores and "<td>1</td>" in asesores
     assert "sus tareas no tienen quién las tome" not in groups
 
+    wrong = admin.post(
+        f"/consola/personas/{leaving}/desactivar",
+        data={"heredero": str(fondos)},
+        follow_redirects=True,
+    )
+    assert "no pertenece al grupo de la tarea" in wrong.get_data(as_text=True)
+    assert _user(app, "saliente").active  # nothing changed
     session = app.test_client()
     log_in_staff(session, "saliente")
     done = admin.post(f"/consola/personas/{leaving}/desactivar", data={"heredero": str(heir)})
