@@ -240,3 +240,31 @@ def test_the_new_writes_need_the_csrf_token(database_url: str, session_factory, 
 def test_week_boundaries_are_mondays_in_bogota() -> None:
     sunday_night = datetime(2026, 3, 16, 4, 30, tzinfo=UTC)  # Sunday 23:30 in Bogotá
     assert dashboard._monday(sunday_night) == date(2026, 3, 9)
+
+
+def test_area_compliance_counts_the_areas_answer_against_its_term(app: Flask, world, clock) -> None:
+    """Two cases escalated on Tuesday 10 March with 5 business days (until the 17th): the area
+    answers one on the 12th; the other is still unanswered on the 18th."""
+    world.staff("asesor", "asesor")
+    world.staff("funcionario.fondos", "area_fondos")
+    answered, forgotten = (world.file_case(world.citizen(f"40000000{i}")) for i in range(2))
+    world.escalate(answered)
+    world.escalate(forgotten)
+    clock.advance(timedelta(days=2))
+    world.complete(answered, "ut_5_2_11", "funcionario.fondos", {"es_de_mi_area": True})
+    world.complete(
+        answered, "ut_5_2_12", "funcionario.fondos", {"hallazgos": "El giro salió el 2 de marzo."}
+    )
+    world.complete(
+        answered,
+        "ut_5_2_13",
+        "funcionario.fondos",
+        {"informacion_area": "El giro se aplicó a la matrícula del semestre."},
+    )
+    clock.advance(timedelta(days=6))  # Wednesday 18 March
+    with app.app_context():
+        weeks = dashboard.weekly_compliance(db.session, clock.now())
+        by_monday = {w.week: w for w in weeks}
+        assert by_monday[date(2026, 3, 9)].met["area"] == 1  # answered on Thursday the 12th
+        assert by_monday[date(2026, 3, 16)].missed["area"] == 1  # expired on the 17th
+        assert by_monday[date(2026, 3, 9)].share("legal") is None  # no legal term decided yet
