@@ -99,6 +99,10 @@ class Engine:
             self._calendar = cases.calendar_for(self.session)
         return self._calendar
 
+    def calendar_changed(self) -> None:
+        """Closures changed in this transaction: the calendar is read again when next used."""
+        self._calendar = None
+
     # --- starting -----------------------------------------------------------------------
 
     def start(

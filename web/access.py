@@ -164,6 +164,12 @@ def may_reassign_in_console(user: User | None, task: HumanTask | None = None) ->
     return task is None or may_reassign(user, task)
 
 
+def may_administer(user: User | None) -> bool:
+    """Only administrators manage staff, groups and office closures; coordinators read the
+    dashboard and the heatmap (``may_read_console``) but change none of this."""
+    return user is not None and user.kind == "staff" and is_admin(user)
+
+
 def permitted(rule: Callable[[User | None], bool]) -> Callable[[F], F]:
     """A staff view that ``rule`` allows for the logged-in user (403 otherwise)."""
 

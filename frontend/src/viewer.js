@@ -1,5 +1,6 @@
 // A read-only diagram with marks: where a case is now, where it went (with counts), incidents and
-// timers. Mounted on <div data-bpmn-viewer data-src="…xml" data-marks='{…}'>.
+// timers. Mounted on <div data-bpmn-viewer data-src="…xml" data-marks='{…}'>; marks.focus names
+// the elements to start close to when the diagram is large (the heatmap's slowest steps).
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import { applyMarks } from './marks';
 import translateModule from './translate';
@@ -13,7 +14,7 @@ async function mount(node) {
   const marks = JSON.parse(node.dataset.marks || '{}');
   applyMarks(viewer, marks);
   // Large diagrams: start close to where the case is now rather than at a thumbnail.
-  const here = [...(marks.incident || []), ...(marks.current || [])]
+  const here = [...(marks.focus || []), ...(marks.incident || []), ...(marks.current || [])]
     .map((id) => viewer.get('elementRegistry').get(id)).find(Boolean);
   if (here && canvas.zoom() < 0.6) {
     canvas.zoom(0.8, { x: here.x + here.width / 2, y: here.y + here.height / 2 });

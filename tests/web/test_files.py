@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from engine.models import Attachment, Deployment, HumanTask, ProcessInstance
+from engine.models import Attachment, Deployment, HumanTask, ProcessInstance, User
 from tests.web.conftest import PDF, filing_token, log_in_citizen, log_in_staff, upload
 from web.extensions import db
 
@@ -187,7 +187,7 @@ CASE_DOWNLOADS = {"portal.attachment", "portal.answer_download", "portal.answer_
 # Not case files, but files all the same: the process definitions (studio) and the console's
 # exports; they are here so that every route that serves a file has its permissions tested.
 DEFINITION_DOWNLOADS = {"studio.raw", "studio.download_version"}
-CONSOLE_DOWNLOADS = {"admin.instances", "admin.instance_diagram"}
+CONSOLE_DOWNLOADS = {"admin.instances", "admin.instance_diagram", "admin.heat_diagram"}
 DOWNLOAD_ENDPOINTS = CASE_DOWNLOADS | DEFINITION_DOWNLOADS | CONSOLE_DOWNLOADS
 # Downloads a query string selects (the url_map cannot show them).
 QUERY_VARIANTS = {"admin.instances": ["formato=csv"]}
@@ -209,11 +209,19 @@ def parameter_values(app: Flask, w: World, name: str) -> list[str]:
         "version": [str(deployment.version)],
         "path": ["bpmn/caso_pqrs.bpmn"],
         "token": ["no-existe"],
+        "user_id": [str(i) for i in db_user_ids(app)],
+        "dia": ["2026-03-20"],
+        "process_id": ["caso_pqrs"],
         "filename": [],  # static files: not case data
     }
     if name not in values:
         pytest.fail(f"no sé con qué valores probar el parámetro <{name}>: añádalos aquí")
     return values[name]
+
+
+def db_user_ids(app: Flask) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(select(User.id).where(User.kind == "staff").limit(2)))
 
 
 def served_a_file(response) -> bool:  # type: ignore[no-untyped-def]

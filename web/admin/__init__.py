@@ -4,4 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/consola")
 
-from web.admin import actions, bulk, views  # noqa: E402, F401  (routes register on import)
+from web.admin import (  # noqa: E402, F401  (routes register on import)
+    actions,
+    bulk,
+    closures,
+    dashboard,
+    people,
+    views,
+)

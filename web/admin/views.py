@@ -29,7 +29,7 @@ from engine.models import (
 from web.access import may_act_on_instances, may_read_console, now, permitted
 from web.admin import bp
 from web.extensions import db
-from web.formatting import format_moment
+from web.formatting import format_day, format_moment
 from web.headers import allow_diagram_styles
 from web.outbox import commit
 from web.step_records import case_records
@@ -74,6 +74,7 @@ EVENT_LABELS = {
     "moved_back": _l("Devuelto a un paso anterior"),
     "moved_forward": _l("Siguió sin el servicio"),
     "data_edited": _l("Datos del proceso corregidos"),
+    "deadlines_moved": _l("Términos movidos por un cierre"),
 }
 OPERATION_LABELS = {
     "notify": _l("Correo"),
@@ -284,6 +285,8 @@ def _value_text(value: Any) -> str:
         return _("Sí") if value else _("No")
     if isinstance(value, str):
         try:
+            if len(value) == 10 and value[4] == "-":  # a calendar day, e.g. a closure's
+                return format_day(date.fromisoformat(value))
             return format_moment(datetime.fromisoformat(value)) if "T" in value else value
         except ValueError:
             return value

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, template_folder="templates", url_prefix="/cuenta")
 
-from web.auth import password_views, views  # noqa: E402, F401
+from web.auth import password_views, staff_password, views  # noqa: E402, F401

@@ -15,7 +15,12 @@ from workers.mail.message import build_message
 from workers.mail.rendering import UnknownTemplate, render
 from workers.operators.notify import Plan
 
-TEMPLATES = {"verificar_correo", "registro_existente", "restablecer_clave"}
+TEMPLATES = {
+    "verificar_correo",
+    "registro_existente",
+    "restablecer_clave",
+    "clave_funcionario",
+}
 
 
 def prepare(job: Job) -> Plan:

@@ -1,0 +1,286 @@
+"""The administrators' dashboard: figures computed from the case records, the inbox, the
+event log and the outbox. Nothing here writes; every function takes the session and ``now``.
+
+Compliance by week: a term is *decided* when it was met (the work was done by its deadline)
+or its deadline passed without it. Met terms count in the week they were done, missed ones
+in the week their deadline passed (weeks start on Monday, Bogotá).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.clock import BOGOTA
+from engine.models import (
+    Case,
+    Event,
+    HumanTask,
+    Incident,
+    OutboxMessage,
+    ProcessInstance,
+    User,
+)
+
+TERMS = ("first_response", "area", "legal")
+LIVE = ("running", "suspended")
+
+
+@dataclass
+class StepLoad:
+    group: str
+    step: str
+    open: int
+    unassigned: int
+    oldest: datetime
+    mean_age_hours: float
+
+
+@dataclass
+class WeekCompliance:
+    week: date  # its Monday
+    met: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TERMS, 0))
+    missed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TERMS, 0))
+
+    def share(self, term: str) -> float | None:
+        total = self.met[term] + self.missed[term]
+        return None if total == 0 else 100.0 * self.met[term] / total
+
+
+@dataclass
+class AtRisk:
+    case: Case
+    instance_id: int
+    term: str
+    due: datetime
+
+
+@dataclass
+class PersonLoad:
+    user_id: int
+    name: str
+    open: int
+    oldest: datetime
+    overdue: int
+
+
+@dataclass
+class Backlog:
+    pending: int
+    oldest: datetime | None
+    failed: int
+
+
+@dataclass
+class LastRuns:
+    timer_fired: datetime | None  # the last timer the sweep fired (event log)
+    timers_late: int  # running instances whose next timer is more than 5 minutes past due
+    oldest_late: datetime | None
+    by_operation: dict[str, datetime]  # the last outbox job each kind of worker finished
+
+
+def _monday(moment: datetime) -> date:
+    day = moment.astimezone(BOGOTA).date()
+    return day - timedelta(days=day.weekday())
+
+
+def open_work(session: Session, now: datetime) -> list[StepLoad]:
+    """Open tasks per group and step: how many, how many nobody took, the oldest, mean age."""
+    rows = session.execute(
+        select(
+            HumanTask.candidate_group,
+            HumanTask.name,
+            func.count(),
+            func.count().filter(HumanTask.assignee_id.is_(None)),
+            func.min(HumanTask.created_at),
+        )
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.state == "open", ProcessInstance.status.in_(LIVE))
+        .group_by(HumanTask.candidate_group, HumanTask.name)
+    ).all()
+    ages: dict[tuple[str, str], list[float]] = {}
+    for group, name, created in session.execute(
+        select(HumanTask.candidate_group, HumanTask.name, HumanTask.created_at)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.state == "open", ProcessInstance.status.in_(LIVE))
+    ):
+        ages.setdefault((group, name), []).append((now - created).total_seconds() / 3600)
+    loads = [
+        StepLoad(
+            group,
+            name,
+            count,
+            unassigned,
+            oldest,
+            sum(ages[(group, name)]) / len(ages[(group, name)]),
+        )
+        for group, name, count, unassigned, oldest in rows
+    ]
+    return sorted(loads, key=lambda s: (s.group, s.oldest))
+
+
+def _area_answers(session: Session, since: datetime) -> dict[int, datetime]:
+    """When each case whose area term ends after ``since`` had its area's answer (its first
+    ``respuesta_area`` milestone); no other case's area term can be decided after ``since``."""
+    return dict(
+        session.execute(
+            select(Event.case_id, func.min(Event.at))
+            .where(
+                Event.kind == "hito",
+                Event.label == "respuesta_area",
+                Event.case_id.in_(select(Case.id).where(Case.area_due >= since)),
+            )
+            .group_by(Event.case_id)
+        ).all()
+    )
+
+
+def weekly_compliance(session: Session, now: datetime, weeks: int = 8) -> list[WeekCompliance]:
+    """First response (24 h), area and legal terms decided in each of the last ``weeks``."""
+    first = _monday(now) - timedelta(weeks=weeks - 1)
+    since = datetime.combine(first, time(), tzinfo=BOGOTA)
+    by_week = {
+        first + timedelta(weeks=i): WeekCompliance(first + timedelta(weeks=i)) for i in range(weeks)
+    }
+
+    def count(term: str, done: datetime | None, due: datetime | None) -> None:
+        if due is None:
+            return
+        if done is not None and done <= due:
+            moment, met = done, True
+        elif due <= now:
+            moment, met = due, False
+        else:
+            return  # not decided yet
+        if moment < since or moment > now:
+            return
+        week = by_week.get(_monday(moment))
+        if week is not None:
+            (week.met if met else week.missed)[term] += 1
+
+    cases = session.execute(
+        select(
+            Case.id,
+            Case.first_response_at,
+            Case.first_response_due,
+            Case.answered_at,
+            Case.legal_due,
+            Case.area_due,
+            Case.withdrawn_at,
+        )
+        .join(ProcessInstance, ProcessInstance.case_id == Case.id)
+        .where(
+            ProcessInstance.status != "cancelled",
+            or_(
+                Case.first_response_due >= since,
+                Case.legal_due >= since,
+                Case.area_due >= since,
+                Case.answered_at >= since,
+            ),
+        )
+    ).all()
+    area_answers = _area_answers(session, since)
+    for case_id, first_at, first_due, answered, legal_due, area_due, withdrawn in cases:
+        count("first_response", first_at, first_due)
+        if withdrawn is None:
+            count("legal", answered, legal_due)
+        count("area", area_answers.get(case_id), area_due)
+    return [by_week[w] for w in sorted(by_week)]
+
+
+def at_risk(session: Session, now: datetime, hours: int = 24) -> list[AtRisk]:
+    """Open cases with a term still unmet that ends within the next ``hours``."""
+    horizon = now + timedelta(hours=hours)
+    rows = session.execute(
+        select(Case, ProcessInstance.id)
+        .join(ProcessInstance, ProcessInstance.case_id == Case.id)
+        .where(
+            ProcessInstance.status.in_(LIVE),
+            Case.answered_at.is_(None),
+            Case.withdrawn_at.is_(None),
+            or_(
+                and_(
+                    Case.first_response_at.is_(None),
+                    Case.first_response_due > now,
+                    Case.first_response_due <= horizon,
+                ),
+                and_(Case.legal_due > now, Case.legal_due <= horizon),
+                and_(Case.status == "escalado", Case.area_due > now, Case.area_due <= horizon),
+            ),
+        )
+    ).all()
+    found = []
+    for case, instance_id in rows:
+        terms = [("legal", case.legal_due)]
+        if case.first_response_at is None:
+            terms.append(("first_response", case.first_response_due))
+        if case.status == "escalado" and case.area_due is not None:
+            terms.append(("area", case.area_due))
+        term, due = min(((t, d) for t, d in terms if now < d <= horizon), key=lambda pair: pair[1])
+        found.append(AtRisk(case, instance_id, term, due))
+    return sorted(found, key=lambda r: r.due)
+
+
+def workload(session: Session, now: datetime) -> list[PersonLoad]:
+    """Open tasks each staff member holds: how many, the oldest, how many are overdue."""
+    rows = session.execute(
+        select(
+            User.id,
+            User.full_name,
+            func.count(),
+            func.min(HumanTask.created_at),
+            func.count().filter(HumanTask.due_at < now),
+        )
+        .join(HumanTask, HumanTask.assignee_id == User.id)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.state == "open", User.kind == "staff", ProcessInstance.status.in_(LIVE))
+        .group_by(User.id, User.full_name)
+        .order_by(func.count().desc(), User.full_name)
+    ).all()
+    return [PersonLoad(*row) for row in rows]
+
+
+def open_incidents(session: Session, limit: int = 20) -> tuple[int, list[Any]]:
+    """How many incidents are unresolved, and the oldest of them with their instance."""
+    unresolved = Incident.resolved_at.is_(None)
+    total = session.scalar(select(func.count()).where(unresolved)) or 0
+    rows = session.execute(
+        select(Incident, ProcessInstance.business_key)
+        .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
+        .where(unresolved)
+        .order_by(Incident.created_at)
+        .limit(limit)
+    ).all()
+    return total, rows
+
+
+def outbox_backlog(session: Session) -> Backlog:
+    pending, oldest = session.execute(
+        select(func.count(), func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.status == "pending"
+        )
+    ).one()
+    failed = session.scalar(select(func.count()).where(OutboxMessage.status == "failed"))
+    return Backlog(pending or 0, oldest, failed or 0)
+
+
+def last_runs(session: Session, now: datetime) -> LastRuns:
+    """What the database knows of beat and the workers: the last timer fired, the timers late
+    (a stopped beat leaves them past due) and the last job finished per kind of work."""
+    timer_fired = session.scalar(select(func.max(Event.at)).where(Event.kind == "timer"))
+    late = ProcessInstance.next_timer_at < now - timedelta(minutes=5)
+    timers_late, oldest_late = session.execute(
+        select(func.count(), func.min(ProcessInstance.next_timer_at)).where(
+            ProcessInstance.status == "running", late
+        )
+    ).one()
+    by_operation = dict(
+        session.execute(
+            select(OutboxMessage.operation, func.max(OutboxMessage.completed_at))
+            .where(OutboxMessage.completed_at.is_not(None))
+            .group_by(OutboxMessage.operation)
+        ).all()
+    )
+    return LastRuns(timer_fired, timers_late or 0, oldest_late, by_operation)
