@@ -212,6 +212,7 @@ def parameter_values(app: Flask, w: World, name: str) -> list[str]:
         "user_id": [str(i) for i in db_user_ids(app)],
         "dia": ["2026-03-20"],
         "process_id": ["caso_pqrs"],
+        "job_id": ["1"],  # bulk jobs: none exists, the route must still refuse or 404
         "filename": [],  # static files: not case data
     }
     if name not in values:
