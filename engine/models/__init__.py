@@ -1,5 +1,6 @@
 """All tables, importable from one place so Alembic and Flask-SQLAlchemy see the full metadata."""
 
+from engine.models.audits import AuditCase, AuditReport
 from engine.models.base import Base
 from engine.models.cases import (
     Attachment,
@@ -24,6 +25,8 @@ from engine.models.settings import ReviewPeriod, Setting
 __all__ = [
     "AccountToken",
     "Attachment",
+    "AuditCase",
+    "AuditReport",
     "Base",
     "Case",
     "CaseAlert",

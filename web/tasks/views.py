@@ -25,6 +25,7 @@ from web.access import (
     staff_required,
 )
 from web.attachments import Rejected, store_uploads
+from web.audits import report as audit_report
 from web.case_file import load_case_file
 from web.case_labels import status_label
 from web.extensions import db
@@ -47,6 +48,9 @@ from web.tasks import bp
 SCOPES = ("mine", "group")
 # The protocol template that informs the date of the answer: its date starts at the legal term.
 INTERIM_TEMPLATE = "informar_fecha_respuesta"
+# The weekly audit: the F182 step opens its sampled case; the later steps read the report.
+F182_STEP = "ut_5_2_18"
+AUDIT_REPORT_STEPS = frozenset({"ut_5_2_19", "ut_5_2_20", "ut_5_2_21", "ut_5_2_22"})
 
 
 def _filters() -> dict[str, Any]:
@@ -156,6 +160,10 @@ def _render_task(
         errors=errors or {},
         case_file=case_file,
         legacy=legacy_panel(view.data.get("consulta_legado")),
+        audit=audit_report.for_instance(task.instance_id)
+        if task.bpmn_id in AUDIT_REPORT_STEPS
+        else None,
+        audited_case=view.data.get("radicado") if task.bpmn_id == F182_STEP else None,
         earlier=records_before(task),
         members=_group_members(task.candidate_group) if may_reassign(g.user, task) else [],
         supervisor=may_reassign(g.user, task),
