@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
+from babel.dates import format_date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -238,3 +239,24 @@ def start_for_week(engine: "Engine", day: date, actor_id: int) -> tuple[ProcessI
 
 def audit_of_instance(session: Session, instance_id: int) -> AuditReport | None:
     return session.scalar(select(AuditReport).where(AuditReport.instance_id == instance_id))
+
+
+def week_label(period_start: datetime) -> str:
+    """«semana del 9 mar al 15 mar 2026»: the week (Monday to Sunday) before the audit's start."""
+    end = (period_start.astimezone(BOGOTA) - timedelta(days=1)).date()
+    start = end - timedelta(days=6)
+    return (
+        f"semana del {format_date(start, 'd MMM', locale='es_CO')} al "
+        f"{format_date(end, 'd MMM y', locale='es_CO')}"
+    )
+
+
+def business_key_label(key: str) -> str:
+    """An audit's business key (``auditoria_calidad@<period>``) as people read it."""
+    process, _, period = key.partition("@")
+    if process != AUDIT_PROCESS or not period:
+        return key
+    try:
+        return f"Auditoría de la {week_label(datetime.fromisoformat(period))}"
+    except ValueError:
+        return key

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from engine import audits
-from engine.runtime import INSTANCE_STATES
 from engine.models import AuditReport
+from engine.runtime import INSTANCE_STATES
 from web.access import may_read_audits, may_start_audit, now, permitted
 from web.audits import bp, report
 from web.downloads import file_download

@@ -8,10 +8,10 @@ compliance by criterion and the trend of the last weeks. The Profesional OCM edi
 narrative drafted here.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from sqlalchemy import select
 
 from engine import audits
@@ -85,16 +85,6 @@ def _period(job: Job, audit: AuditReport | None) -> datetime:
     return datetime.fromisoformat(periodo) if periodo else job.ctx.clock.now()
 
 
-def week_label(period_start: datetime) -> str:
-    """«semana del 2 al 8 de marzo de 2026»: the seven days before the audit's start."""
-    end = (period_start.astimezone(BOGOTA) - timedelta(seconds=1)).date()
-    start = end - timedelta(days=6)
-    return (
-        f"semana del {format_date(start, 'd MMM', locale='es_CO')} al "
-        f"{format_date(end, 'd MMM y', locale='es_CO')}"
-    )
-
-
 def _moment(value: str | None) -> str:
     if not value:
         return "sin registro"
@@ -141,8 +131,8 @@ def report_model(
                 }
             )
     rating = round(sum(c["puntaje"] for c in cases) / len(cases), 1) if cases else None
-    label = week_label(period)
-    trend = [{"semana": week_label(p), "calificacion": r} for p, r in earlier]
+    label = audits.week_label(period)
+    trend = [{"semana": audits.week_label(p), "calificacion": r} for p, r in earlier]
     if rating is not None:
         trend.append({"semana": label, "calificacion": rating})
     return {
