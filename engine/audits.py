@@ -47,6 +47,13 @@ CHAT_CRITERIA = (
     "chat_calidad_redaccion_ortografia",
     "chat_registrado_crm",
 )
+CHANNEL_TITLES = {
+    "portal": "Portal web",
+    "correo": "Correo electrónico",
+    "telefono": "Teléfono",
+    "presencial": "Presencial",
+    "chat": "Chat",
+}
 CRITERION_TITLES = {
     "respuesta_en_24h": "Primera respuesta en 24 horas",
     "respuesta_en_termino": "Respuesta final en el término legal",
@@ -82,10 +89,11 @@ def case_channel(case: Case) -> str:
 def case_facts(session: Session, case: Case, labels: Callable[[str, str], str]) -> dict[str, Any]:
     """What the F182 asks that the case record knows; ``labels(field, code)`` names codes."""
     citizen = session.get(User, case.citizen_id)
-    touched = session.scalar(
+    touched = session.scalar(  # the staff's steps on the case (not the citizen's portal steps)
         select(func.count())
         .select_from(Event)
-        .where(Event.case_id == case.id, Event.kind == "task_completed")
+        .join(User, User.id == Event.actor_id)
+        .where(Event.case_id == case.id, Event.kind == "task_completed", User.kind == "staff")
     )
     drafter = session.scalar(
         select(User.full_name)

@@ -34,7 +34,7 @@ class AuditView:
     case_urls: dict[str, str]
 
 
-CHART_WIDTH = 300  # the bars' full length, in the SVG's units
+CHART_WIDTH = 220  # the bars' full length, in the SVG's units
 ROW = 28
 
 
@@ -54,7 +54,7 @@ def audit_view(audit: AuditReport) -> AuditView:
         data=data,
         criteria=bars([(r["titulo"], r["cumplimiento"]) for r in data.get("criterios", [])]),
         trend=bars([(t["semana"], t["calificacion"]) for t in data.get("tendencia", [])]),
-        pdf_url=url_for("audits.pdf", audit_id=audit.id) if audit.pdf else None,
+        pdf_url=url_for("audits.pdf", instance_id=audit.instance_id) if audit.pdf else None,
         case_urls={
             c["radicado"]: url_for("tasks.case_page", radicado=c["radicado"])
             for c in data.get("casos", [])
@@ -67,12 +67,14 @@ def for_instance(instance_id: int) -> AuditView | None:
     return audit_view(audit) if audit is not None and audit.data is not None else None
 
 
-def past_audits(limit: int = 60) -> list[tuple[AuditReport, ProcessInstance]]:
+def past_audits(limit: int = 60) -> list[tuple[ProcessInstance, AuditReport | None]]:
+    """The audit instances, newest period first, with their report once the sample is drawn."""
     return list(
         db.session.execute(
-            select(AuditReport, ProcessInstance)
-            .join(ProcessInstance, ProcessInstance.id == AuditReport.instance_id)
-            .order_by(AuditReport.period_start.desc())
+            select(ProcessInstance, AuditReport)
+            .outerjoin(AuditReport, AuditReport.instance_id == ProcessInstance.id)
+            .where(ProcessInstance.process_id == audits.AUDIT_PROCESS)
+            .order_by(ProcessInstance.business_key.desc())
             .limit(limit)
         ).tuples()
     )

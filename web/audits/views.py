@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from engine import audits
-from engine.models import AuditReport
+from engine.models import ProcessInstance
 from engine.runtime import INSTANCE_STATES
 from web.access import may_read_audits, may_start_audit, now, permitted
 from web.audits import bp, report
@@ -58,31 +58,32 @@ def start() -> Response:
     return redirect(url_for("audits.index", _anchor=f"auditoria-{instance.id}"))
 
 
-def _audit(audit_id: int) -> AuditReport:
-    audit = db.session.get(AuditReport, audit_id)
-    if audit is None:
+def _instance(instance_id: int) -> ProcessInstance:
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None or instance.process_id != audits.AUDIT_PROCESS:
         abort(404)
-    return audit
+    return instance
 
 
-@bp.get("/<id:audit_id>")
+@bp.get("/<id:instance_id>")
 @permitted(may_read_audits)
-def show(audit_id: int) -> str:
-    audit = _audit(audit_id)
-    view = report.audit_view(audit)
+def show(instance_id: int) -> str:
+    instance = _instance(instance_id)
+    audit = audits.audit_of_instance(db.session, instance.id)
     return render_template(
         "audits/show.html",
-        view=view,
-        records=instance_records(audit.instance_id),
+        instance=instance,
+        view=report.audit_view(audit) if audit is not None else None,
+        records=instance_records(instance.id),
         status_label=INSTANCE_STATES.get,
     )
 
 
-@bp.get("/<id:audit_id>/informe.pdf")
+@bp.get("/<id:instance_id>/informe.pdf")
 @permitted(may_read_audits)
-def pdf(audit_id: int) -> Response:
-    audit = _audit(audit_id)
-    if audit.pdf is None:
+def pdf(instance_id: int) -> Response:
+    audit = audits.audit_of_instance(db.session, _instance(instance_id).id)
+    if audit is None or audit.pdf is None:
         abort(404)
     day = audit.period_start.astimezone(BOGOTA).date().isoformat()
     return file_download(audit.pdf, "application/pdf", f"informe-auditoria-{day}.pdf")

@@ -89,7 +89,7 @@ def _moment(value: str | None) -> str:
     if not value:
         return "sin registro"
     return format_datetime(
-        datetime.fromisoformat(value), "d MMM y, h:mm a", tzinfo=BOGOTA, locale="es_CO"
+        datetime.fromisoformat(value), "d MMM y, HH:mm", tzinfo=BOGOTA, locale="es_CO"
     )
 
 
@@ -108,7 +108,7 @@ def report_model(
                 "radicado": record.get("radicado"),
                 "tipo": record.get("tipo"),
                 "servicio": record.get("servicio"),
-                "canal": record.get("canal") or "portal",
+                "canal": audits.CHANNEL_TITLES.get(record.get("canal") or "portal", "Portal web"),
                 "puntaje": score["puntaje"],
                 "criterios": score["criterios"],
                 "observaciones": record.get("observaciones") or "",
