@@ -34,8 +34,8 @@ class AuditView:
     case_urls: dict[str, str]
 
 
-CHART_WIDTH = 220  # the bars' full length, in the SVG's units
-ROW = 28
+CHART_WIDTH = 400  # the bars' full length, in the SVG's units
+ROW = 40
 
 
 def bars(rows: list[tuple[str, float]]) -> list[Bar]:
