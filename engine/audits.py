@@ -47,6 +47,17 @@ CHAT_CRITERIA = (
     "chat_calidad_redaccion_ortografia",
     "chat_registrado_crm",
 )
+# Short names for chart axes (14 characters at most).
+CRITERION_SHORT = {
+    "respuesta_en_24h": "Resp. 24 h",
+    "respuesta_en_termino": "Término legal",
+    "agente_efectivo": "Agente",
+    "calidad_redaccion_ortografia": "Redacción",
+    "chat_tiempo_espera_min": "Chat: espera",
+    "chat_respuesta_efectiva": "Chat: efectiva",
+    "chat_calidad_redaccion_ortografia": "Chat: redacción",
+    "chat_registrado_crm": "Chat: CRM",
+}
 CHANNEL_TITLES = {
     "portal": "Portal web",
     "correo": "Correo electrónico",

@@ -153,7 +153,7 @@ def test_a_weekly_audit_from_the_sample_to_the_committee(
     assert "2 de 2 respondidos en la semana" in report
     assert "La respuesta tiene errores menores de redacción u ortografía." in report
     assert "Dos tildes faltantes." in report  # the evidence
-    assert page.locator("svg.bars").count() >= 2  # by criterion, and the trend
+    assert page.locator("figure.chart svg").count() == 3  # per case, by criterion, trend
     look(profesional, "5.2.19-informe")
     page.get_by_label("Narrativa del informe").fill(NARRATIVE)
     profesional.submit_task()

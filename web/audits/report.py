@@ -1,26 +1,21 @@
 """What the audit pages and the audit's task pages show: the report model and its charts.
 
-The figures are the worker's report model (``audit_reports.data``); charts are drawn here as
-inline SVG (no script: the pages keep their CSP), bars on a 0–100 scale.
+The figures are the worker's report model (``audit_reports.data``); its charts are the ones
+the PDF carries (workers/documents/audit_report.py ``charts_of``), drawn as inline SVG.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
+from markupsafe import Markup
 from sqlalchemy import select
 
 from engine import audits
 from engine.models import AuditReport, ProcessInstance
 from web.extensions import db
-
-
-@dataclass
-class Bar:
-    label: str
-    value: float
-    y: int
-    width: float
+from workers.documents import charts
+from workers.documents.audit_report import charts_of
 
 
 @dataclass
@@ -28,21 +23,9 @@ class AuditView:
     audit: AuditReport
     instance: ProcessInstance
     data: dict[str, Any]
-    criteria: list[Bar]
-    trend: list[Bar]
+    charts: dict[str, Markup]  # by name: puntajes, criterios, tendencia
     pdf_url: str | None
     case_urls: dict[str, str]
-
-
-CHART_WIDTH = 400  # the bars' full length, in the SVG's units
-ROW = 40
-
-
-def bars(rows: list[tuple[str, float]]) -> list[Bar]:
-    return [
-        Bar(label, value, i * ROW, CHART_WIDTH * max(0.0, min(float(value), 100.0)) / 100)
-        for i, (label, value) in enumerate(rows)
-    ]
 
 
 def audit_view(audit: AuditReport) -> AuditView:
@@ -52,8 +35,10 @@ def audit_view(audit: AuditReport) -> AuditView:
         audit=audit,
         instance=instance,
         data=data,
-        criteria=bars([(r["titulo"], r["cumplimiento"]) for r in data.get("criterios", [])]),
-        trend=bars([(t["semana"], t["calificacion"]) for t in data.get("tendencia", [])]),
+        charts={
+            name: Markup(charts.svg(chart, element_id=f"grafica-{name}"))
+            for name, chart in charts_of(data).items()
+        },
         pdf_url=url_for("audits.pdf", instance_id=audit.instance_id) if audit.pdf else None,
         case_urls={
             c["radicado"]: url_for("tasks.case_page", radicado=c["radicado"])

@@ -1,17 +1,62 @@
 """The weekly audit report (5.2.19) as a PDF on the letterhead, from the report model.
 
 The model is the plain data ``workers/operators/audit_report.py`` computes; nothing is
-recomputed here. Charts are drawn with fpdf2's own shapes (bars), so the file stays small and
-its figures stay extractable as text.
+recomputed here. ``charts_of(model)`` describes the report's charts once: the pages draw them
+as SVG and the PDF embeds them as PNG (workers/documents/charts.py); the figures are also
+written as text, so they stay extractable.
 """
 
+import io
 from datetime import datetime
 from typing import Any
 
+from workers.documents import charts
 from workers.documents.letters import Letterhead, LetterheadPdf, latin1, spanish_date
 
+
+def charts_of(model: dict[str, Any]) -> dict[str, charts.Chart]:
+    """The report's charts: scores per case, compliance per criterion, the rating's trend."""
+    found = {}
+    if model.get("casos"):
+        found["puntajes"] = charts.chart(
+            "Puntaje por caso (0 a 100)",
+            "bar",
+            [c["radicado"] for c in model["casos"]],
+            {"Puntaje": [c["puntaje"] for c in model["casos"]]},
+            units="puntos",
+        )
+    if model.get("criterios"):
+        found["criterios"] = charts.chart(
+            "Cumplimiento por criterio (% de casos)",
+            "bar",
+            [r.get("corto") or r["titulo"] for r in model["criterios"]],
+            {"Cumplimiento": [r["cumplimiento"] for r in model["criterios"]]},
+            units="%",
+            description="; ".join(
+                f"{r['titulo']}: {r['cumplimiento']:g} %" for r in model["criterios"]
+            ),
+        )
+    if model.get("tendencia"):
+        found["tendencia"] = charts.chart(
+            "Calificación del servicio por semana",
+            "line",
+            [t.get("inicio") or t["semana"] for t in model["tendencia"]],
+            {"Calificación": [t["calificacion"] for t in model["tendencia"]]},
+            units="puntos",
+        )
+    return found
+
+
+def _chart(pdf: LetterheadPdf, chart: charts.Chart) -> None:
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    height = width * 3.4 / 7.0
+    if pdf.get_y() + height > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    pdf.image(io.BytesIO(charts.png(chart)), x=pdf.l_margin, w=width)
+    pdf.ln(2)
+
+
 BLUE = (0, 62, 126)
-GREEN = (27, 122, 47)
 GREY = (90, 90, 90)
 
 
@@ -27,27 +72,6 @@ def _heading(pdf: LetterheadPdf, text: str) -> None:
 def _paragraph(pdf: LetterheadPdf, text: str) -> None:
     pdf.set_font("Helvetica", "", 10)
     pdf.multi_cell(0, 5, latin1(text), new_x="LMARGIN", new_y="NEXT")
-
-
-def _bars(pdf: LetterheadPdf, rows: list[tuple[str, float]], unit: str, color: tuple) -> None:
-    """Horizontal bars on a 0–100 scale, each labelled with its value."""
-    label_width, bar_width, height = 62, pdf.w - pdf.l_margin - pdf.r_margin - 80, 6
-    for label, value in rows:
-        if pdf.get_y() + height + 2 > pdf.h - pdf.b_margin:
-            pdf.add_page()
-        y = pdf.get_y()
-        pdf.set_font("Helvetica", "", 9)
-        pdf.set_xy(pdf.l_margin, y)
-        pdf.cell(label_width, height, latin1(label[:40]))
-        x = pdf.l_margin + label_width
-        pdf.set_fill_color(230, 234, 240)
-        pdf.rect(x, y + 1, bar_width, height - 2, style="F")
-        pdf.set_fill_color(*color)
-        pdf.rect(x, y + 1, bar_width * max(0.0, min(value, 100.0)) / 100, height - 2, style="F")
-        pdf.set_xy(x + bar_width + 2, y)
-        pdf.cell(16, height, latin1(f"{value:g}{unit}"))
-        pdf.set_xy(pdf.l_margin, y + height + 1)
-    pdf.ln(2)
 
 
 def _table(pdf: LetterheadPdf, header: list[str], widths: list[int], rows: list[list[str]]) -> None:
@@ -124,11 +148,20 @@ def render(
                 for c in model["casos"]
             ],
         )
+    drawn = charts_of(model)
+    if "puntajes" in drawn:
+        _chart(pdf, drawn["puntajes"])
+    if model["criterios"]:
         _heading(pdf, "Cumplimiento por criterio (% de casos)")
-        _bars(pdf, [(r["titulo"], r["cumplimiento"]) for r in model["criterios"]], " %", BLUE)
+        for row in model["criterios"]:
+            _paragraph(pdf, f"{row['titulo']}: {row['cumplimiento']:g} % de {row['casos']} casos")
+        _chart(pdf, drawn["criterios"])
     if model.get("tendencia"):
         _heading(pdf, "Tendencia de la calificación (últimas semanas)")
-        _bars(pdf, [(t["semana"], t["calificacion"]) for t in model["tendencia"]], "", GREEN)
+        _paragraph(
+            pdf, "; ".join(f"{t['semana']}: {t['calificacion']:g}" for t in model["tendencia"])
+        )
+        _chart(pdf, drawn["tendencia"])
 
     _heading(pdf, "Inconsistencias")
     if model["inconsistencias"]:

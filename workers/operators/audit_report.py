@@ -8,10 +8,10 @@ compliance by criterion and the trend of the last weeks. The Profesional OCM edi
 narrative drafted here.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from sqlalchemy import select
 
 from engine import audits
@@ -85,6 +85,12 @@ def _period(job: Job, audit: AuditReport | None) -> datetime:
     return datetime.fromisoformat(periodo) if periodo else job.ctx.clock.now()
 
 
+def _week_start(period: datetime) -> str:
+    """«9 mar»: the Monday the audited week began (a chart's category)."""
+    day = (period.astimezone(BOGOTA) - timedelta(days=7)).date()
+    return format_date(day, "d MMM", locale="es_CO")
+
+
 def _moment(value: str | None) -> str:
     if not value:
         return "sin registro"
@@ -132,9 +138,12 @@ def report_model(
             )
     rating = round(sum(c["puntaje"] for c in cases) / len(cases), 1) if cases else None
     label = audits.week_label(period)
-    trend = [{"semana": audits.week_label(p), "calificacion": r} for p, r in earlier]
+    trend = [
+        {"semana": audits.week_label(p), "inicio": _week_start(p), "calificacion": r}
+        for p, r in earlier
+    ]
     if rating is not None:
-        trend.append({"semana": label, "calificacion": rating})
+        trend.append({"semana": label, "inicio": _week_start(period), "calificacion": rating})
     return {
         "periodo": label,
         "periodo_inicio": period.isoformat(),
@@ -160,6 +169,7 @@ def by_criterion(scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {
                 "criterio": name,
                 "titulo": audits.CRITERION_TITLES[name],
+                "corto": audits.CRITERION_SHORT[name],
                 "casos": len(applied),
                 "cumplimiento": round(100 * met / len(applied), 1),
             }
