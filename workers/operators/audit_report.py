@@ -75,6 +75,12 @@ def perform(job: Job, model: dict[str, Any]) -> dict[str, Any]:
         "casos_auditados": model["casos_auditados"],
         "hay_inconsistencias": bool(issues),
         "texto_inconsistencias": issues_text(issues),
+        # The figures other reports read from the step's record (the monthly report's ratings).
+        "datos": {
+            "periodo": model["periodo"],
+            "calificacion_servicio": model["calificacion_servicio"],
+            "casos_auditados": model["casos_auditados"],
+        },
     }
 
 
