@@ -9,7 +9,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from engine import audits
-from engine.models import Event, ProcessInstance, User
+from engine.models import Event, HumanTask, OutboxMessage, ProcessInstance, User
+from engine.runtime import Engine
 from tests.web.conftest import World, log_in_citizen, log_in_staff
 from web.extensions import db
 
@@ -138,3 +139,77 @@ def test_only_the_ocm_and_administrators_start_audits(app, audited):
     for username in ("gerente", "comite", "asesor"):
         client = staff_client(app, username)
         assert client.post("/auditorias/iniciar", data={"semana": "2026-02-25"}).status_code == 403
+
+
+def f182_task(app: Flask, instance_id: str) -> str:
+    with app.app_context():
+        return db.session.scalars(
+            select(HumanTask.id).where(
+                HumanTask.instance_id == int(instance_id), HumanTask.state == "open"
+            )
+        ).one()
+
+
+def test_a_chat_case_opens_its_f182_with_the_chat_section_to_score(app, audited):
+    """The sample's facts say the case came through chat: the Chat section is asked for."""
+    facts = {
+        "radicado": audited["sampled"],
+        "canal": "chat",
+        "tipo": "Reclamo",
+        "servicio": "Fondos en administración",
+        "area": "Sin escalamiento",
+        "fecha_ingreso": "2026-03-03T09:00-05:00",
+        "cedula": "1012345678",
+        "fecha_hora_primera_respuesta": "2026-03-03T09:20-05:00",
+        "respuesta_en_24h": True,
+        "fecha_hora_respuesta": "2026-03-05T10:00-05:00",
+        "respuesta_en_termino": True,
+        "veces_registrado_crm": 4,
+        "funcionario_responsable": "Asesor",
+        "texto_respuesta": "Respuesta dada por chat y confirmada por correo.",
+        "incluye_chat": True,
+    }
+    with app.app_context():
+        eng = Engine(db.session, app.extensions["clock"])
+        message = db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.instance_id == int(audited["instance"]),
+                OutboxMessage.operation == "audit_sample",
+            )
+        ).one()
+        eng.complete_service(
+            message.id, {"muestra": [audited["sampled"]], "fichas": {audited["sampled"]: facts}}
+        )
+        db.session.commit()
+    task_id = f182_task(app, audited["instance"])
+    client = staff_client(app, "profesional")
+    page = client.get(f"/bandeja/tareas/{task_id}").get_data(as_text=True)
+    assert "Canal de ingreso:</strong> Chat" in page
+    assert "Chat: tiempo de espera (minutos)" in page
+    judged = {
+        "agente_efectivo": "true",
+        "calidad_redaccion_ortografia": "alta",
+        "observaciones": "Atención correcta.",
+    }
+    refused = client.post(f"/bandeja/tareas/{task_id}", data=judged)
+    assert refused.status_code == 400  # the Chat section is required for a chat case
+    assert "Chat: tiempo de espera (minutos)" in refused.get_data(as_text=True)
+    chat = {
+        "chat_registro_usuario": "Consulta por el giro del semestre.",
+        "chat_tiempo_espera_min": "12",
+        "chat_respuesta_efectiva": "true",
+        "chat_calidad_redaccion_ortografia": "alta",
+        "chat_registrado_crm": "true",
+        "chat_comportamiento_historico_crm": "Sin casos anteriores.",
+    }
+    done = client.post(f"/bandeja/tareas/{task_id}", data={**judged, **chat})
+    assert done.status_code == 302
+    with app.app_context():
+        data = db.session.scalar(
+            select(Event.data)
+            .where(Event.instance_id == int(audited["instance"]), Event.bpmn_id == "ut_5_2_18")
+            .order_by(Event.id.desc())
+        )
+    assert data["chat_tiempo_espera_min"] == 12
+    assert data["chat_identificacion"] == "1012345678"  # prefilled from the case record
+    assert data["veces_registrado_crm"] == 4  # the record's count, read-only

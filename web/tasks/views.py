@@ -136,6 +136,10 @@ def _render_task(
     submitted = values is not None  # a refused submission keeps what the person wrote
     proposed = engine_forms.suggestions(view.schema, view.data)
     values = dict(values if submitted else _with_suggestions(view.schema, view.prefill, proposed))
+    if submitted:  # what the record says is shown again as it was (it is never submitted)
+        fields_of_form = view.schema.get("properties", {})
+        read_only = {k: v for k, v in view.prefill.items() if fields_of_form[k].get("readOnly")}
+        values = {**read_only, **values}
     chosen = request.args.get("plantilla")
     fields_of_form = view.schema.get("properties", {})
     if chosen and not submitted and view.case is not None and "plantilla" in fields_of_form:
