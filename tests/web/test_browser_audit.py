@@ -149,7 +149,7 @@ def test_a_weekly_audit_from_the_sample_to_the_committee(
     profesional.open_task(AUDIT, "5.2.19 Elaborar el informe de auditoría")
     page = profesional.page
     report = page.locator("section.audit-report").inner_text()
-    assert "92.5 sobre 100" in report  # (100 + 85) / 2
+    assert "92,5 sobre 100" in report  # (100 + 85) / 2
     assert "2 de 2 respondidos en la semana" in report
     assert "La respuesta tiene errores menores de redacción u ortografía." in report
     assert "Dos tildes faltantes." in report  # the evidence
@@ -164,7 +164,7 @@ def test_a_weekly_audit_from_the_sample_to_the_committee(
     jefe.staff_login("jefe")
     jefe.open_task(AUDIT, "5.2.20 Recibir el informe y remitir copia al Outsourcing")
     page = jefe.page
-    assert "92.5 sobre 100" in page.locator("section.audit-report").inner_text()
+    assert "92,5 sobre 100" in page.locator("section.audit-report").inner_text()
     assert NARRATIVE in page.locator('section[aria-labelledby="antes-titulo"]').inner_text()
     pdf_link = page.get_by_role("link", name="Descargar el informe en PDF")
     download = page.request.get(base + pdf_link.get_attribute("href"))
@@ -188,7 +188,7 @@ def test_a_weekly_audit_from_the_sample_to_the_committee(
     pdf = attached[0].get_content()
     assert pdf == download.body()
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    for figure in ("92.5 sobre 100", radicados[0], radicados[1], "85", NARRATIVE[:40]):
+    for figure in ("92,5 sobre 100", radicados[0], radicados[1], "85", NARRATIVE[:40]):
         assert figure in text, figure
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "informe-auditoria.pdf").write_bytes(pdf)
@@ -204,7 +204,7 @@ def test_a_weekly_audit_from_the_sample_to_the_committee(
     gerente.staff_login("gerente")
     gerente.open_task(AUDIT, "5.2.21 Evaluar inconsistencias y responder")
     page = gerente.page
-    assert "92.5 sobre 100" in page.locator("section.audit-report").inner_text()
+    assert "92,5 sobre 100" in page.locator("section.audit-report").inner_text()
     assert COMMENTS in page.locator('section[aria-labelledby="antes-titulo"]').inner_text()
     look(gerente, "5.2.21-gerente")
     page.get_by_label("Respuesta a las inconsistencias").fill(OUTSOURCING_ANSWER)
@@ -229,7 +229,7 @@ def test_a_weekly_audit_from_the_sample_to_the_committee(
     profesional.go("/auditorias/")
     page = profesional.page
     row = page.locator("tr", has_text=WEEK)
-    assert "92.5" in row.inner_text()
+    assert "92,5" in row.inner_text()
     look(profesional, "auditorias")
     page.get_by_label("Un día de la semana que quiere auditar").fill("2026-02-25")
     page.get_by_role("button", name="Iniciar la auditoría").click()

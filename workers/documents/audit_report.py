@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from workers.documents import charts
+from workers.documents.charts import format_value
 from workers.documents.letters import Letterhead, LetterheadPdf, latin1, spanish_date
 
 
@@ -33,7 +34,7 @@ def charts_of(model: dict[str, Any]) -> dict[str, charts.Chart]:
             {"Cumplimiento": [r["cumplimiento"] for r in model["criterios"]]},
             units="%",
             description="; ".join(
-                f"{r['titulo']}: {r['cumplimiento']:g} %" for r in model["criterios"]
+                f"{r['titulo']}: {format_value(r['cumplimiento'])} %" for r in model["criterios"]
             ),
         )
     if model.get("tendencia"):
@@ -119,7 +120,7 @@ def render(
     rating = model.get("calificacion_servicio")
     pdf.ln(2)
     pdf.set_font("Helvetica", "B", 12)
-    shown = f"{rating:g} sobre 100" if rating is not None else "sin casos auditados"
+    shown = f"{format_value(rating)} sobre 100" if rating is not None else "sin casos auditados"
     pdf.cell(0, 7, latin1(f"Calificación del servicio: {shown}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
     sampling = model.get("muestreo") or {}
@@ -144,7 +145,12 @@ def render(
             ["Radicado", "Tipo", "Canal", "Puntaje"],
             [40, 50, 40, 30],
             [
-                [c["radicado"], c.get("tipo") or "", c.get("canal") or "", f"{c['puntaje']:g}"]
+                [
+                    c["radicado"],
+                    c.get("tipo") or "",
+                    c.get("canal") or "",
+                    f"{format_value(c['puntaje'])}",
+                ]
                 for c in model["casos"]
             ],
         )
@@ -154,12 +160,18 @@ def render(
     if model["criterios"]:
         _heading(pdf, "Cumplimiento por criterio (% de casos)")
         for row in model["criterios"]:
-            _paragraph(pdf, f"{row['titulo']}: {row['cumplimiento']:g} % de {row['casos']} casos")
+            _paragraph(
+                pdf,
+                f"{row['titulo']}: {format_value(row['cumplimiento'])} % de {row['casos']} casos",
+            )
         _chart(pdf, drawn["criterios"])
     if model.get("tendencia"):
         _heading(pdf, "Tendencia de la calificación (últimas semanas)")
         _paragraph(
-            pdf, "; ".join(f"{t['semana']}: {t['calificacion']:g}" for t in model["tendencia"])
+            pdf,
+            "; ".join(
+                f"{t['semana']}: {format_value(t['calificacion'])}" for t in model["tendencia"]
+            ),
         )
         _chart(pdf, drawn["tendencia"])
 

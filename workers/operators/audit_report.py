@@ -18,6 +18,7 @@ from engine import audits
 from engine.clock import BOGOTA
 from engine.definitions import bundle_for
 from engine.models import AuditReport, ProcessInstance
+from workers.documents.charts import format_value
 from workers.errors import PermanentFailure
 from workers.jobs import Job
 
@@ -188,7 +189,7 @@ def issues_text(issues: list[dict[str, Any]]) -> str:
         return ""
     lines = []
     for issue in issues:
-        lines.append(f"{issue['radicado']} ({issue['puntaje']:g} puntos):")
+        lines.append(f"{issue['radicado']} ({format_value(issue['puntaje'])} puntos):")
         lines += [f"- {finding}" for finding in issue["hallazgos"]]
         lines += [f"  {evidence}" for evidence in issue["evidencia"]]
     return "\n".join(lines)
@@ -211,9 +212,13 @@ def draft_narrative(model: dict[str, Any]) -> str:
     else:
         lines.append(f"Se auditaron {n} casos con el formato F182.")
     if n:
-        lines.append(f"Calificación del servicio: {model['calificacion_servicio']:g} sobre 100.")
+        lines.append(
+            f"Calificación del servicio: {format_value(model['calificacion_servicio'])} sobre 100."
+        )
         for row in model["criterios"]:
-            lines.append(f"- {row['titulo']}: {row['cumplimiento']:g} % de cumplimiento.")
+            lines.append(
+                f"- {row['titulo']}: {format_value(row['cumplimiento'])} % de cumplimiento."
+            )
     else:
         lines.append("No hubo casos respondidos para auditar en la semana.")
     lines.append("")
