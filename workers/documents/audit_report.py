@@ -49,11 +49,11 @@ def charts_of(model: dict[str, Any]) -> dict[str, charts.Chart]:
 
 
 def _chart(pdf: LetterheadPdf, chart: charts.Chart) -> None:
-    width = pdf.w - pdf.l_margin - pdf.r_margin
+    width = (pdf.w - pdf.l_margin - pdf.r_margin) * 0.8
     height = width * 3.4 / 7.0
     if pdf.get_y() + height > pdf.h - pdf.b_margin:
         pdf.add_page()
-    pdf.image(io.BytesIO(charts.png(chart)), x=pdf.l_margin, w=width)
+    pdf.image(io.BytesIO(charts.png(chart)), x=(pdf.w - width) / 2, w=width)
     pdf.ln(2)
 
 
