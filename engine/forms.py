@@ -43,6 +43,8 @@ _MESSAGES = {
 CONTROL_MESSAGE = "El texto contiene caracteres no permitidos (caracteres de control)."
 NUMBER_MESSAGE = "Escriba un número."
 DATE_RANGE_MESSAGE = f"La fecha debe estar entre los años {EARLIEST_YEAR} y {LATEST_YEAR}."
+DATE_MESSAGE = "Escriba una fecha válida (día, mes y año)."
+DATETIME_MESSAGE = "Escriba una fecha y hora válidas (día, mes, año, hora y minutos)."
 
 
 def _multiline(prop: dict[str, Any]) -> bool:
@@ -95,12 +97,15 @@ def _texts(value: Any) -> list[str]:
 
 
 def _year(text: str, fmt: str) -> int | None:
+    """The year of a date (``AAAA-MM-DD``) or a date-time with its time; None if not one."""
     try:
         if fmt == "date":
             return date.fromisoformat(text).year
+        if len(text) < 16 or "T" not in text.upper():  # a date-time needs its hour and minutes
+            return None
         return datetime.fromisoformat(text).year
     except ValueError:
-        return None  # the format checker reports it
+        return None
 
 
 def _content_error(prop: dict[str, Any], value: Any) -> str | None:
@@ -113,8 +118,11 @@ def _content_error(prop: dict[str, Any], value: Any) -> str | None:
             return CONTROL_MESSAGE
         fmt = prop.get("format")
         if fmt in ("date", "date-time"):
+            # The schema's format check needs optional packages; a date is checked here.
             year = _year(text, fmt)
-            if year is not None and not EARLIEST_YEAR <= year <= LATEST_YEAR:
+            if year is None:
+                return DATE_MESSAGE if fmt == "date" else DATETIME_MESSAGE
+            if not EARLIEST_YEAR <= year <= LATEST_YEAR:
                 return DATE_RANGE_MESSAGE
     return None
 
@@ -139,6 +147,19 @@ def validate(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise FormInvalid(errors)
     return clean
+
+
+def with_read_only(
+    schema: dict[str, Any], data: dict[str, Any], submitted: dict[str, Any]
+) -> dict[str, Any]:
+    """The submission with the form's read-only fields as the process holds them: a person
+    never changes what the record says (a value sent for one is ignored)."""
+    fields = schema.get("properties", {})
+    merged = {k: v for k, v in submitted.items() if not fields.get(k, {}).get("readOnly")}
+    for name, prop in fields.items():
+        if prop.get("readOnly") and data.get(name) is not None:
+            merged[name] = data[name]
+    return merged
 
 
 def carried_over(

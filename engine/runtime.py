@@ -306,7 +306,7 @@ class Engine:
         ):
             raise TaskConflict("La tarea ya no está lista para completarse.")
         schema = run.bundle.forms[task.form]
-        clean = forms.validate(schema, data)
+        clean = forms.validate(schema, forms.with_read_only(schema, spiff_task.data, data))
         changed = forms.corrections(schema, spiff_task.data, clean)
         if changed:  # the person overrode what the process proposed: the history says so
             run.log("corregido", spiff_task, forms.correction_label(schema, changed), changed)

@@ -112,6 +112,7 @@ WORKER_RESULTS: dict[str, dict[str, Any]] = {
     "legacy_lookup": {"sistemas": {"cctex": {"estado": "al día"}}},
     "audit_sample": {"muestra": []},
     "audit_report": {"informe": "Borrador del informe de auditoría."},
+    "audit_pdf": {"generado": True},
     "monthly_report": {"reporte": {"casos": 0}},
 }
 

@@ -69,6 +69,7 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from web.admin import bp as admin_bp
+    from web.audits import bp as audits_bp
     from web.auth import bp as auth_bp
     from web.portal import bp as portal_bp
     from web.studio import bp as studio_bp
@@ -79,18 +80,24 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tasks_bp)
     app.register_blueprint(studio_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(audits_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from engine import audits
     from web import access, formatting
     from web.case_labels import first_response_label, visibility_label
+    from workers.documents.charts import format_value
 
     app.jinja_env.filters["fecha"] = formatting.format_moment
+    app.jinja_env.filters["clave"] = audits.business_key_label
+    app.jinja_env.filters["cifra"] = format_value
     app.jinja_env.globals["visibility_label"] = visibility_label
     app.jinja_env.filters["dia"] = formatting.format_day
     app.jinja_env.filters["forma_primera_respuesta"] = first_response_label
     app.jinja_env.globals["may_read_definitions"] = access.may_read_definitions
     app.jinja_env.globals["may_read_console"] = access.may_read_console
+    app.jinja_env.globals["may_read_audits"] = access.may_read_audits
     app.jinja_env.globals["html_lang"] = lambda: str(get_locale()).replace("_", "-")
     _install_catalogue(app)
 

@@ -9,7 +9,7 @@ from flask import abort, current_app, flash, g, redirect, request, session, url_
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
-from engine import lookup_codes
+from engine import audits, lookup_codes
 from engine.models import Attachment, Case, HumanTask, User
 from engine.models.cases import CITIZEN_VISIBLE
 from web import sessions
@@ -18,6 +18,10 @@ from web.extensions import db
 SUPERVISOR_GROUPS = frozenset({"administrador", "coordinador"})
 ADMIN_GROUP = "administrador"
 OWNER_GROUP = "dueno_proceso"
+# The weekly audit's lanes (5.2.18–5.2.22) read its reports; the OCM (and administrators)
+# start one for a past week. They read, never change, the cases drawn for an audit.
+AUDIT_GROUPS = frozenset({"profesional_ocm", "jefe_ocm", "gerente_outsourcing", "comite_calidad"})
+AUDIT_STARTERS = frozenset({"profesional_ocm", "jefe_ocm", ADMIN_GROUP})
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -186,6 +190,20 @@ def permitted(rule: Callable[[User | None], bool]) -> Callable[[F], F]:
     return decorate
 
 
+def may_read_audits(user: User | None) -> bool:
+    """The audit's lanes and administrators list and read the weekly audits and their PDFs."""
+    return (
+        user is not None
+        and user.kind == "staff"
+        and bool(user.group_codes & (AUDIT_GROUPS | {ADMIN_GROUP}))
+    )
+
+
+def may_start_audit(user: User | None) -> bool:
+    """The OCM (Profesional and Jefe) and administrators start an audit for a past week."""
+    return user is not None and user.kind == "staff" and bool(user.group_codes & AUDIT_STARTERS)
+
+
 def may_see_task(user: User, task: HumanTask) -> bool:
     """Staff see (and work on) the tasks of their own groups."""
     return task.candidate_group in user.group_codes
@@ -197,7 +215,8 @@ def may_reassign(user: User, task: HumanTask) -> bool:
 
 
 def staff_may_see_case(user: User, case_id: int) -> bool:
-    """Staff see a case when it has or had a task in one of their groups (admins see all)."""
+    """Staff see a case when it has or had a task in one of their groups (admins see all);
+    the audit's lanes see the cases drawn for an audit."""
     if is_admin(user):
         return True
     groups = user.group_codes
@@ -206,7 +225,10 @@ def staff_may_see_case(user: User, case_id: int) -> bool:
     query = select(
         exists().where(HumanTask.case_id == case_id, HumanTask.candidate_group.in_(groups))
     )
-    return bool(db.session.scalar(query))
+    if db.session.scalar(query):
+        return True
+    # The audit's lanes read the cases drawn for an audit (read-only: no task of theirs).
+    return bool(groups & AUDIT_GROUPS) and audits.sampled_for_audit(db.session, case_id)
 
 
 def may_see_case(user: User | None, case: Case) -> bool:

@@ -3,8 +3,10 @@ and the submitted HTML form turned back into the data the schema describes.
 
 UI hints read from each property: ``title`` (label), ``description`` (hint), ``x-widget``
 (``textarea``, ``radio``, ``select``, ``checkbox``, ``date``, ``datetime``, ``file``,
-``hidden``), ``x-order`` (position) and ``readOnly``. The schema's ``required`` list marks
-required fields. The engine validates the data; this module only shapes it.
+``hidden``), ``x-order`` (position), ``readOnly`` (shown as text, never submitted: the engine
+keeps the process's value) and ``x-solo-si`` (the name of a yes/no value: the field is left
+out unless that value is true, e.g. the F182 Chat section). The schema's ``required`` list
+marks required fields. The engine validates the data; this module only shapes it.
 """
 
 import math
@@ -15,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
+
+from web.formatting import format_day, format_moment
 
 BOGOTA = ZoneInfo("America/Bogota")
 
@@ -74,6 +78,27 @@ class Field:
         if self.multiple:
             return option.value in [_as_text(v) for v in (self.value or [])]
         return _as_text(self.value) == option.value
+
+    @property
+    def shown_value(self) -> str:
+        """A read-only value as people read it: options by title, Sí/No, dates in Spanish."""
+        if self.value is None or self.value == "":
+            return str(_l("Sin registro"))
+        titles = {o.value: o.label for o in self.options}
+        if titles:
+            return titles.get(_as_text(self.value), _as_text(self.value))
+        if isinstance(self.value, bool):
+            return str(_l("Sí") if self.value else _l("No"))
+        if self.widget in ("datetime", "date") and isinstance(self.value, str):
+            try:
+                return (
+                    format_moment(self.value)
+                    if self.widget == "datetime"
+                    else format_day(self.value)
+                )
+            except ValueError:
+                return self.value
+        return _as_text(self.value)
 
     @property
     def text_value(self) -> str:
@@ -165,6 +190,8 @@ def build_fields(
     required = set(schema.get("required", []))
     fields = []
     for name, prop in ordered_properties(schema):
+        if prop.get("x-solo-si") and values.get(prop["x-solo-si"]) is not True:
+            continue
         options = _options(prop)
         widget = _widget(prop, options)
         if prop.get("type") == "boolean" and widget == "radio" and not options:

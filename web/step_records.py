@@ -118,6 +118,18 @@ def records_before(task: HumanTask) -> list[StepRecord]:
     return [r for r in reversed(records) if r.fields or r.outcome]
 
 
+def instance_records(instance_id: int) -> list[StepRecord]:
+    """Every form an instance's steps submitted, oldest first (an audit's whole chain)."""
+    rows = db.session.execute(
+        select(Event, User.full_name, ProcessInstance.deployment_id)
+        .outerjoin(User, User.id == Event.actor_id)
+        .join(ProcessInstance, ProcessInstance.id == Event.instance_id)
+        .where(Event.instance_id == instance_id, Event.kind == "task_completed")
+        .order_by(Event.at, Event.id)
+    ).all()
+    return _records(rows, viewer_step=None)
+
+
 def _records(rows: Iterable[Any], viewer_step: str | None) -> list[StepRecord]:
     rows = list(rows)
     bundles: dict[int, Bundle] = {}

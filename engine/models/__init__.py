@@ -1,5 +1,6 @@
 """All tables, importable from one place so Alembic and Flask-SQLAlchemy see the full metadata."""
 
+from engine.models.audits import AuditCase, AuditReport
 from engine.models.base import Base
 from engine.models.bulk import BulkJob
 from engine.models.cases import (
@@ -25,6 +26,8 @@ from engine.models.settings import ReviewPeriod, Setting
 __all__ = [
     "AccountToken",
     "Attachment",
+    "AuditCase",
+    "AuditReport",
     "Base",
     "BulkJob",
     "Case",

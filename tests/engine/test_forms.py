@@ -115,4 +115,33 @@ def test_every_deployed_form_bounds_each_text_and_number() -> None:
             if source.get("type") in ("integer", "number"):
                 assert "minimum" in source and "maximum" in source, (name, field)
     # The stored files are unchanged: the limits live in the parsed bundle only.
-    assert "maxLength" not in json.loads(files["forms/f182.json"])["properties"]["fecha_revision"]
+    assert "maxLength" not in json.loads(files["forms/f182.json"])["properties"]["fecha_ingreso"]
+
+
+DATED = {
+    "type": "object",
+    "properties": {
+        "cuando": {"type": "string", "format": "date-time"},
+        "dia": {"type": "string", "format": "date"},
+    },
+}
+
+
+@pytest.mark.parametrize("value", ["ayer", "2026-03-10", "10/03/2026 8:00", "2026-13-01T08:00"])
+def test_a_date_time_field_refuses_anything_but_a_date_and_time(value) -> None:
+    with pytest.raises(FormInvalid) as refused:
+        forms.validate(DATED, {"cuando": value})
+    assert refused.value.errors == {"cuando": forms.DATETIME_MESSAGE}
+
+
+def test_a_date_field_refuses_words_and_takes_a_calendar_day() -> None:
+    with pytest.raises(FormInvalid) as refused:
+        forms.validate(DATED, {"dia": "ayer"})
+    assert refused.value.errors == {"dia": forms.DATE_MESSAGE}
+    assert forms.validate(DATED, {"cuando": "2026-03-10T08:00-05:00", "dia": "2026-03-10"})
+
+
+def test_a_read_only_field_keeps_the_process_value_whatever_is_sent() -> None:
+    schema = {"type": "object", "properties": {"radicado": {"type": "string", "readOnly": True}}}
+    merged = forms.with_read_only(schema, {"radicado": "AV-2026-000001"}, {"radicado": "otro"})
+    assert merged == {"radicado": "AV-2026-000001"}

@@ -42,21 +42,38 @@ def started(engine, process_id):
     return next(i for i in engine.start_due_schedules() if i.process_id == process_id)
 
 
-def f182(radicado, ok=True):
+def f182(ok=True):
+    """What the Profesional judges; the record's facts come prefilled (and read-only)."""
     return dict(
-        radicado=radicado,
-        fecha_ingreso="2026-03-02",
-        cedula="52000111",
-        fecha_hora_respuesta="2026-03-02T15:00:00-05:00",
-        respuesta_en_24h=ok,
-        veces_registrado_crm=1,
         agente_efectivo=True,
-        fecha_revision="2026-03-10",
-        funcionario_responsable="Ana Pérez",
         calidad_redaccion_ortografia="alta" if ok else "media",
         observaciones="Sin novedad." if ok else "Respuesta tardía.",
-        incluye_chat=False,
     )
+
+
+FICHA = {
+    "canal": "portal",
+    "tipo": "Reclamo",
+    "servicio": "Crédito",
+    "area": "Sin escalamiento",
+    "fecha_ingreso": "2026-03-02T09:00-05:00",
+    "cedula": "52000111",
+    "fecha_hora_primera_respuesta": "2026-03-02T15:00-05:00",
+    "respuesta_en_24h": True,
+    "fecha_hora_respuesta": "2026-03-04T10:00-05:00",
+    "respuesta_en_termino": True,
+    "veces_registrado_crm": 5,
+    "funcionario_responsable": "Ana Pérez",
+    "texto_respuesta": "Su crédito está al día.",
+    "incluye_chat": False,
+}
+REPORT = {
+    "informe": "Borrador del informe semanal con la calificación y las inconsistencias.",
+    "calificacion_servicio": 92.5,
+    "casos_auditados": 2,
+    "hay_inconsistencias": True,
+    "texto_inconsistencias": "AV-2026-000002: redacción media.",
+}
 
 
 def test_each_period_starts_one_instance_from_the_diagram_cycle(office, clock):
@@ -87,21 +104,29 @@ def test_changing_the_cycle_in_the_diagram_changes_the_schedule(office, clock):
 def test_the_weekly_audit_runs_from_sample_to_committee(office):
     engine, people = office
     audit = started(engine, "auditoria_calidad")
+    sample = ["AV-2026-000001", "AV-2026-000002"]
     f.complete_services(
         engine,
         {
-            "audit_sample": {"muestra": ["AV-2026-000001", "AV-2026-000002"]},
-            "audit_report": {"informe": "Borrador del informe semanal."},
+            "audit_sample": {
+                "muestra": sample,
+                "fichas": {r: {**FICHA, "radicado": r} for r in sample},
+            }
         },
     )
     task = ready(engine, audit)
     view = engine.task_view(task.id, people["profesional_ocm"])
     assert view.data["radicado"] == "AV-2026-000001"
-    act(engine, people, audit, "ut_5_2_18", **f182("AV-2026-000001"))
-    act(engine, people, audit, "ut_5_2_18", **f182("AV-2026-000002", ok=False))
-    f.complete_services(engine, {"audit_report": {"informe": "Borrador del informe semanal."}})
+    assert view.prefill["fecha_hora_respuesta"] == "2026-03-04T10:00-05:00"
+    # The record's facts are read-only: a submitted value for one is ignored.
+    act(engine, people, audit, "ut_5_2_18", veces_registrado_crm=1, **f182())
+    act(engine, people, audit, "ut_5_2_18", **f182(ok=False))
+    f.complete_services(engine, {"audit_report": REPORT})
     view = engine.task_view(ready(engine, audit).id, people["profesional_ocm"])
-    assert view.data["calificacion_servicio"] == 77.5  # (100 + 0 + 40 + 15) / 2
+    records = view.data["registros_f182"]
+    assert [r["veces_registrado_crm"] for r in records] == [5, 5]
+    assert records[1]["calidad_redaccion_ortografia"] == "media"
+    assert view.data["calificacion_servicio"] == 92.5
     assert view.data["hay_inconsistencias"] is True
     act(
         engine,
@@ -109,10 +134,17 @@ def test_the_weekly_audit_runs_from_sample_to_committee(office):
         audit,
         "ut_5_2_19",
         texto_informe="Informe: un caso respondió fuera de las 24 horas y con redacción media.",
-        hay_inconsistencias=True,
         inconsistencias="AV-2026-000002 respondió tarde.",
     )
-    act(engine, people, audit, "ut_5_2_20", informe_revisado=True)
+    assert "audit_pdf:" in f.complete_services(engine, {"audit_pdf": {"generado": True}})
+    act(
+        engine,
+        people,
+        audit,
+        "ut_5_2_20",
+        informe_revisado=True,
+        comentarios_jefe="Revisen el turno de la mañana.",
+    )
     assert "notify:informe_auditoria" in f.complete_services(engine)
     act(
         engine,
@@ -140,7 +172,10 @@ def test_a_week_without_answered_cases_skips_the_f182_loop(office):
     audit = started(engine, "auditoria_calidad")
     f.complete_services(
         engine,
-        {"audit_sample": {"muestra": []}, "audit_report": {"informe": "Sin casos en la semana."}},
+        {
+            "audit_sample": {"muestra": []},
+            "audit_report": {"informe": "Sin casos en la semana.", "casos_auditados": 0},
+        },
     )
     assert ready(engine, audit).bpmn_id == "ut_5_2_19"
 

@@ -25,6 +25,7 @@ from web.access import (
     staff_required,
 )
 from web.attachments import Rejected, store_uploads
+from web.audits import report as audit_report
 from web.case_file import load_case_file
 from web.case_labels import status_label
 from web.extensions import db
@@ -47,6 +48,9 @@ from web.tasks import bp
 SCOPES = ("mine", "group")
 # The protocol template that informs the date of the answer: its date starts at the legal term.
 INTERIM_TEMPLATE = "informar_fecha_respuesta"
+# The weekly audit: the F182 step opens its sampled case; the later steps read the report.
+F182_STEP = "ut_5_2_18"
+AUDIT_REPORT_STEPS = frozenset({"ut_5_2_19", "ut_5_2_20", "ut_5_2_21", "ut_5_2_22"})
 
 
 def _filters() -> dict[str, Any]:
@@ -132,6 +136,10 @@ def _render_task(
     submitted = values is not None  # a refused submission keeps what the person wrote
     proposed = engine_forms.suggestions(view.schema, view.data)
     values = dict(values if submitted else _with_suggestions(view.schema, view.prefill, proposed))
+    if submitted:  # what the record says is shown again as it was (it is never submitted)
+        fields_of_form = view.schema.get("properties", {})
+        read_only = {k: v for k, v in view.prefill.items() if fields_of_form[k].get("readOnly")}
+        values = {**read_only, **values}
     chosen = request.args.get("plantilla")
     fields_of_form = view.schema.get("properties", {})
     if chosen and not submitted and view.case is not None and "plantilla" in fields_of_form:
@@ -156,6 +164,10 @@ def _render_task(
         errors=errors or {},
         case_file=case_file,
         legacy=legacy_panel(view.data.get("consulta_legado")),
+        audit=audit_report.for_instance(task.instance_id)
+        if task.bpmn_id in AUDIT_REPORT_STEPS
+        else None,
+        audited_case=view.data.get("radicado") if task.bpmn_id == F182_STEP else None,
         earlier=records_before(task),
         members=_group_members(task.candidate_group) if may_reassign(g.user, task) else [],
         supervisor=may_reassign(g.user, task),

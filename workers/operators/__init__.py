@@ -10,6 +10,7 @@ with backoff) or ``PermanentFailure`` (an incident at once).
 from workers.jobs import Job
 from workers.operators import (
     account_mail,
+    audit_pdf,
     audit_report,
     audit_sample,
     legacy_lookup,
@@ -22,6 +23,7 @@ OPERATORS = {
     "notify": notify,
     "audit_sample": audit_sample,
     "audit_report": audit_report,
+    "audit_pdf": audit_pdf,
     "monthly_report": monthly_report,
     "account_mail": account_mail,
 }

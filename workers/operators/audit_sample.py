@@ -1,8 +1,12 @@
 """Auditoría de calidad: a representative random sample of last week's answered cases.
 
-Stratified by request type with proportional allocation (largest remainders; every type
-that had answers gets at least one case while the size allows). The draw is seeded with the
-job's key, so a redelivered job draws the same sample.
+Its size follows from the week's population at the diagram's ``confianza`` and
+``margen_error`` (engine/audits.py: Cochran with the finite-population correction). Stratified
+by request type with proportional allocation (largest remainders; every type that had
+answers gets at least one case while the size allows). The draw is seeded with the job's
+key, so a redelivered job draws the same sample. The result carries, per sampled case, what
+the case record says for the F182 (``fichas``); the sample is also kept as rows
+(``audit_reports``/``audit_cases``) so the Profesional OCM may open those cases.
 """
 
 import random
@@ -11,11 +15,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine import audits
 from engine.models import Case
 from workers.errors import PermanentFailure
 from workers.jobs import Job
+from workers.labels import Labels
 
-DEFAULT_SIZE = 20
+DEFAULT_CONFIDENCE = 0.95
+DEFAULT_MARGIN = 0.10
 WEEK = timedelta(days=7)
 
 
@@ -25,13 +32,20 @@ def reference_moment(job: Job) -> datetime:
     return datetime.fromisoformat(periodo) if periodo else job.ctx.clock.now()
 
 
-def prepare(job: Job) -> dict[str, Any]:
+def _fraction(job: Job, name: str, default: float) -> float:
+    raw = job.params.get(name)
     try:
-        size = int(job.params.get("tamano") or DEFAULT_SIZE)
+        value = float(raw) if raw not in (None, "") else default
     except (TypeError, ValueError) as exc:
-        raise PermanentFailure("El tamaño de la muestra debe ser un número entero.") from exc
-    if size < 1:
-        raise PermanentFailure("El tamaño de la muestra debe ser al menos 1.")
+        raise PermanentFailure(f"El parámetro «{name}» de la muestra debe ser un número.") from exc
+    if not 0 < value < 1:
+        raise PermanentFailure(f"El parámetro «{name}» de la muestra debe estar entre 0 y 1.")
+    return value
+
+
+def prepare(job: Job) -> dict[str, Any]:
+    confidence = _fraction(job, "confianza", DEFAULT_CONFIDENCE)
+    margin = _fraction(job, "margen_error", DEFAULT_MARGIN)
     until = reference_moment(job)
     since = until - WEEK
     rows = job.session.execute(
@@ -42,20 +56,39 @@ def prepare(job: Job) -> dict[str, Any]:
     strata: dict[str, list[str]] = {}
     for radicado, request_type in rows:
         strata.setdefault(request_type, []).append(radicado)
+    size = audits.sample_size(len(rows), confidence, margin)
     sample = draw(strata, size, seed=job.key)
+    chosen = sorted(r for picked in sample.values() for r in picked)
+    labels = Labels(job.session)
+
+    def name(field: str, code: str) -> str:
+        return labels.group(code) if field == "area" else labels.of(field, code)
+
+    cases = job.session.scalars(select(Case).where(Case.radicado.in_(chosen))).all()
     return {
-        "muestra": sorted(r for chosen in sample.values() for r in chosen),
+        "muestra": chosen,
+        "fichas": {c.radicado: audits.case_facts(job.session, c, name) for c in cases},
         "estratos": {
             t: {"poblacion": len(strata[t]), "muestra": len(sample[t])} for t in sorted(strata)
         },
         "desde": since.isoformat(),
         "hasta": until.isoformat(),
         "poblacion": len(rows),
-        "tamano_solicitado": size,
+        "confianza": confidence,
+        "margen_error": margin,
     }
 
 
 def perform(job: Job, prepared: dict[str, Any]) -> dict[str, Any]:
+    if job.instance_id is not None:
+        with job.ctx.session_factory() as session, session.begin():
+            audits.record_sample(
+                session,
+                job.instance_id,
+                reference_moment(job),
+                prepared,
+                job.ctx.clock.now(),
+            )
     return prepared
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine import cases
 from engine.clock import BOGOTA
-from engine.models import Attachment, Case, HumanTask, User, membership
+from engine.models import Attachment, AuditReport, Case, HumanTask, User, membership
 from workers.documents import letters
 from workers.errors import PermanentFailure
 from workers.jobs import Job
@@ -30,7 +30,15 @@ from workers.mail.rendering import UnknownTemplate, render
 
 AREA_TEMPLATES = {"asignacion", "recordatorio_area", "alerta_area"}
 ANSWER_TEMPLATE = "respuesta_final"  # carries the answer's letter and files
-REPORT_KEYS = ("periodo", "informe", "calificacion_servicio", "casos_auditados")
+AUDIT_TEMPLATE = "informe_auditoria"  # carries the audit report's PDF
+REPORT_KEYS = (
+    "periodo",
+    "informe",
+    "calificacion_servicio",
+    "casos_auditados",
+    "hay_inconsistencias",
+    "comentarios_jefe",
+)
 
 
 @dataclass
@@ -93,7 +101,21 @@ def prepare(job: Job) -> Plan:
     files: list[MailFile] = []
     if template == ANSWER_TEMPLATE and case is not None and citizen is not None:
         files, context["adjuntos"] = _answer_files(job, case, citizen, labels)
+    if template == AUDIT_TEMPLATE:
+        files = _audit_files(job, context)
     return Plan(template, recipients, context, files)
+
+
+def _audit_files(job: Job, context: dict[str, Any]) -> list[MailFile]:
+    """The audit report's PDF (built after 5.2.19); the period reads as its week."""
+    audit = job.session.scalar(
+        select(AuditReport).where(AuditReport.instance_id == job.instance_id)
+    )
+    if audit is None or audit.pdf is None:
+        raise PermanentFailure("El informe de auditoría aún no tiene su PDF.")
+    context["datos"]["periodo"] = (audit.data or {}).get("periodo") or context["datos"]["periodo"]
+    day = audit.period_start.astimezone(BOGOTA).date().isoformat()
+    return [MailFile(f"informe-auditoria-{day}.pdf", "application/pdf", audit.pdf)]
 
 
 def _case_link(job: Job, case: Case | None) -> str | None:
