@@ -127,6 +127,9 @@ def test_due_dates_are_marked_in_words_and_supervisors_see_who_has_each_task(
     _people(world)
     radicado = world.file_case(world.citizen())  # first response due within 24 hours
     log_in_staff(client, "asesor2")
+    assert "Vence pronto" not in client.get("/bandeja/?vista=group").get_data(as_text=True)
+    clock.advance(timedelta(hours=13))  # 11 hours left: less than the 12 of "vence pronto"
+    log_in_staff(client, "asesor2")  # the session expired meanwhile
     client.post(f"/bandeja/tareas/{world.open_task_id(radicado, 'ut_5_2_6')}/tomar")
     page = client.get("/bandeja/?vista=group").get_data(as_text=True)
     assert 'class="due-soon"' in page and "Vence pronto" in page and "Vencida" not in page
@@ -137,7 +140,7 @@ def test_due_dates_are_marked_in_words_and_supervisors_see_who_has_each_task(
     plain = app.test_client()
     log_in_staff(plain, "asesor")
     assert ">Asignada<" in plain.get("/bandeja/?vista=group").get_data(as_text=True)
-    clock.advance(timedelta(days=2))
+    clock.advance(timedelta(hours=12))
     log_in_staff(client, "asesor2")  # the session expired meanwhile
     page = client.get("/bandeja/?vista=group").get_data(as_text=True)
     assert 'class="due-overdue"' in page and "Vencida" in page
