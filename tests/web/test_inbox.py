@@ -3,7 +3,7 @@ columns, the steps of one's own groups in procedure order, due-date words, and a
 either the next one of the same case or a message saying where the case went."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from engine import inbox
 from engine.clock import ManualClock
 from tests.web.conftest import log_in_staff
+from web.legacy_panel import looked_up_since
 
 
 def _people(world) -> None:
@@ -215,3 +216,12 @@ def test_staff_error_pages_lead_back_to_the_inbox_and_citizens_to_the_portal(
     anonymous = client.application.test_client()
     page = anonymous.get("/no-existe").get_data(as_text=True)
     assert "Volver al inicio" in page and "Volver a la bandeja" not in page
+
+
+def test_the_legacy_look_up_unfolds_only_for_the_step_that_follows_it() -> None:
+    looked_up = {"sistemas": {}, "consultado_en": "2026-03-10T08:05:00-05:00"}
+    before = datetime(2026, 3, 10, 13, 0, tzinfo=UTC)  # 08:00 in Bogotá: 5.2.7 done
+    after = datetime(2026, 3, 10, 13, 30, tzinfo=UTC)  # 08:30: 5.2.8 done
+    assert looked_up_since(looked_up, before)  # 5.2.8 decides from it
+    assert not looked_up_since(looked_up, after)  # 5.2.10 and later: folded
+    assert looked_up_since(looked_up, None) and looked_up_since({"sistemas": {}}, after)

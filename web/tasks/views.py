@@ -45,7 +45,7 @@ from web.input_rules import (
     query_page,
     text_error,
 )
-from web.legacy_panel import legacy_panel
+from web.legacy_panel import legacy_panel, looked_up_since
 from web.outbox import commit
 from web.step_records import records_before
 from web.tasks import bp
@@ -206,6 +206,7 @@ def _render_task(
     notes = {name: s.text for name, s in proposed.items()}
     fields = build_fields(view.schema, values, errors, notes)
     case_file = load_case_file(view.case, with_records=False) if view.case is not None else None
+    earlier = records_before(task)
     schema = filing_schema()
     return render_template(
         "tasks/task.html",
@@ -215,7 +216,10 @@ def _render_task(
         errors=errors or {},
         case_file=case_file,
         legacy=legacy_panel(view.data.get("consulta_legado")),
-        earlier=records_before(task),
+        legacy_is_new=looked_up_since(
+            view.data.get("consulta_legado"), earlier[0].at if earlier else None
+        ),
+        earlier=earlier,
         members=_group_members(task.candidate_group) if may_reassign(g.user, task) else [],
         supervisor=may_reassign(g.user, task),
         assignee=db.session.get(User, task.assignee_id) if task.assignee_id else None,
