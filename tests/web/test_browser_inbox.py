@@ -99,7 +99,7 @@ def test_the_inbox_counts_searches_sorts_and_leads_to_the_next_step(
     assert rows(asesor) == [second]
     asesor.page.get_by_label("Radicado o número de documento").fill(f"  {first.lower()} ")
     asesor.page.get_by_role("button", name="Buscar").click()
-    asesor.page.get_by_text("1 tarea para").wait_for()
+    asesor.page.get_by_text(f"1 tarea para «{first.lower()}»").wait_for()
     assert rows(asesor) == [first]
     look(asesor, "busqueda")
     asesor.page.get_by_role("link", name="Quitar filtros").click()

@@ -114,6 +114,7 @@ def inbox() -> str:
         sort = "vence"
     descending = request.args.get("sentido") == "desc"
     page_number = query_page()
+    filters = _filters()
     current = now()
     page = engine_inbox.list_tasks(
         db.session,
@@ -125,10 +126,14 @@ def inbox() -> str:
         step_order={bpmn_id: i for i, (bpmn_id, _name) in enumerate(_procedure_steps())},
         page=page_number,
         per_page=current_app.config["INBOX_PAGE_SIZE"],
-        **_filters(),
+        **filters,
     )
     query = {k: v for k, v in request.args.items() if k != "pagina" and v}
     query["vista"] = scope
+    if filters["search"]:
+        query["buscar"] = filters["search"]  # shown and linked as understood: trimmed
+    else:
+        query.pop("buscar", None)
     return render_template(
         "tasks/inbox.html",
         page=page,
