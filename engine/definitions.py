@@ -1,6 +1,7 @@
 """Deployed definitions: a bundle of BPMN + DMN + forms, stored once per content hash and
 parsed once per version (cached in the process)."""
 
+import ast
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -59,19 +60,41 @@ class Bundle:
         task = SimpleNamespace(data=data, workflow=SimpleNamespace(script_engine=engine))
         return DMNEngine(self.decisions[decision_id].decisionTables[0]).result(task)
 
-    @cached_property
-    def user_tasks(self) -> list[tuple[str, str]]:
-        """(bpmn id, name) of every user task, subprocesses included, sorted by name."""
-        names = {}
+    def _user_task_specs(self) -> list[tuple[Any, dict[str, Any]]]:
+        """Every user task spec with a form, subprocesses included, with its properties."""
         specs = [*self.specs.values()]
         for process_specs in self.subprocess_specs.values():
             specs.extend(process_specs.values())
+        found = []
         for spec in specs:
             for task_spec in spec.task_specs.values():
                 props = getattr(task_spec, "extensions", {}).get("properties", {})
                 if task_spec.manual and "formJsonSchemaFilename" in props:
-                    names[task_spec.bpmn_id] = task_spec.bpmn_name or task_spec.bpmn_id
+                    found.append((task_spec, props))
+        return found
+
+    @cached_property
+    def user_tasks(self) -> list[tuple[str, str]]:
+        """(bpmn id, name) of every user task, subprocesses included, sorted by name."""
+        names = {
+            task_spec.bpmn_id: task_spec.bpmn_name or task_spec.bpmn_id
+            for task_spec, _props in self._user_task_specs()
+        }
         return sorted(names.items(), key=lambda item: item[1])
+
+    @cached_property
+    def user_task_groups(self) -> dict[str, str | None]:
+        """The candidate group of every user task, by bpmn id: the group's code when the
+        diagram names it literally (``'asesor'``), None when an expression computes it
+        (``area``: the escalation matrix's choice)."""
+        groups: dict[str, str | None] = {}
+        for task_spec, props in self._user_task_specs():
+            try:
+                literal = ast.literal_eval(props.get("candidateGroup", ""))
+            except (ValueError, SyntaxError):
+                literal = None
+            groups[task_spec.bpmn_id] = literal if isinstance(literal, str) else None
+        return groups
 
     @cached_property
     def form_files(self) -> dict[str, str]:

@@ -96,6 +96,7 @@ def from_environment() -> dict[str, Any]:
             "DEFINITIONS_ROOT", str(Path(__file__).resolve().parent.parent)
         ),
         "INBOX_PAGE_SIZE": 20,
+        "INBOX_DUE_SOON_HOURS": int(os.environ.get("INBOX_DUE_SOON_HOURS", "12")),
         "ENGINE_SETTINGS": Settings(
             script_limits=ScriptLimits(
                 seconds=float(os.environ.get("SCRIPT_SECONDS", "0.1")),

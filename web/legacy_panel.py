@@ -7,6 +7,7 @@ list inside a row (a credit's disbursements) becomes its own table under the fir
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -134,3 +135,17 @@ def legacy_panel(result: dict[str, Any] | None) -> LegacyPanel | None:
         systems.append(panel)
     summary = str(result.get("resumen") or "").splitlines()
     return LegacyPanel(cell("consultado_en", result.get("consultado_en")), summary, systems)
+
+
+def looked_up_since(result: Any, last_step_at: datetime | None) -> bool:
+    """Whether the look-up came after the last completed step: the step that decides from it
+    shows it unfolded, the later ones folded (on a phone it is longer than their form)."""
+    if last_step_at is None or not isinstance(result, dict):
+        return True
+    try:
+        consulted = datetime.fromisoformat(str(result.get("consultado_en")))
+    except ValueError:
+        return True
+    if consulted.tzinfo is None or last_step_at.tzinfo is None:
+        return True
+    return consulted >= last_step_at

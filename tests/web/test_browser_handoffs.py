@@ -29,7 +29,11 @@ def look(actor: Actor, label: str) -> int:
 
 
 def earlier(actor: Actor) -> str:
-    return actor.page.locator('section[aria-labelledby="antes-titulo"]').inner_text()
+    """The earlier steps' records, the older ones unfolded first."""
+    section = actor.page.locator('section[aria-labelledby="antes-titulo"]')
+    for more in section.locator("details.earlier-more:not([open]) > summary").all():
+        more.click()
+    return section.inner_text()
 
 
 def test_each_person_sees_what_came_before_and_a_second_review_starts_blank(

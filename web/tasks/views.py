@@ -29,7 +29,13 @@ from web.audits import report as audit_report
 from web.case_file import load_case_file
 from web.case_labels import status_label
 from web.extensions import db
-from web.filing import choice_titles, filing_schema, task_schema, user_task_names
+from web.filing import (
+    choice_titles,
+    filing_schema,
+    latest_bundle,
+    task_schema,
+    user_task_names,
+)
 from web.formatting import BOGOTA
 from web.forms import build_fields, file_fields, parse_submission
 from web.input_rules import (
@@ -40,17 +46,26 @@ from web.input_rules import (
     query_page,
     text_error,
 )
-from web.legacy_panel import legacy_panel
+from web.legacy_panel import legacy_panel, looked_up_since
 from web.outbox import commit
 from web.step_records import records_before
 from web.tasks import bp
+from web.tasks.handoff import after_completion
 
-SCOPES = ("mine", "group")
+# The inbox's query string, in Spanish: ?orden=<column>&sentido=desc
+SORTS = {
+    "vence": "due",
+    "radicado": "case",
+    "tarea": "step",
+    "tipo": "type",
+    "recibida": "received",
+}
 # The protocol template that informs the date of the answer: its date starts at the legal term.
 INTERIM_TEMPLATE = "informar_fecha_respuesta"
 # The weekly audit: the F182 step opens its sampled case; the later steps read the report.
 F182_STEP = "ut_5_2_18"
 AUDIT_REPORT_STEPS = frozenset({"ut_5_2_19", "ut_5_2_20", "ut_5_2_21", "ut_5_2_22"})
+MAX_SEARCH = 40  # a radicado or a document number is far shorter
 
 
 def _filters() -> dict[str, Any]:
@@ -59,6 +74,9 @@ def _filters() -> dict[str, Any]:
     for name, column in (("tarea", HumanTask.bpmn_id), ("tipo", HumanTask.request_type)):
         if len(args.get(name, "")) > column_length(column):
             abort(400, _("El filtro no es válido."))
+    search = args.get("buscar", "").strip()
+    if len(search) > MAX_SEARCH or text_error(search, MAX_SEARCH):
+        abort(400, _("Escriba un radicado o un número de documento."))
     day = query_day("vence_antes")
     due_before = datetime.combine(day + timedelta(days=1), time(), BOGOTA) if day else None
     return {
@@ -66,36 +84,73 @@ def _filters() -> dict[str, Any]:
         "request_type": args.get("tipo") or None,
         "overdue": overdue,
         "due_before": due_before,
+        "search": search or None,
     }
+
+
+def _procedure_steps() -> list[tuple[str, str]]:
+    """Every user task of the newest version, in procedure order (5.2.6 before 5.2.10)."""
+    return sorted(user_task_names(), key=lambda step: engine_inbox.activity_key(step[1]))
+
+
+def _my_steps() -> list[tuple[str, str]]:
+    """The "Tarea" filter: the steps that reach the user's groups, in procedure order. The
+    steps routed by the escalation matrix reach the members of an area group."""
+    bundle = latest_bundle()
+    in_an_area = any(group.kind == "area" for group in g.user.groups)
+    return engine_inbox.steps_for(
+        bundle.user_tasks, bundle.user_task_groups, g.user.group_codes, in_an_area
+    )
 
 
 @bp.get("/")
 @staff_required
 def inbox() -> str:
-    scope = request.args.get("vista", "mine")
-    if scope not in SCOPES:
-        scope = "mine"
+    counts = {
+        scope: engine_inbox.count_tasks(db.session, g.user, scope) for scope in engine_inbox.SCOPES
+    }
+    scope = request.args.get("vista")
+    if scope not in engine_inbox.SCOPES:
+        # Nothing of one's own yet: open on the group's tasks rather than on an empty tab.
+        scope = "mine" if counts["mine"].total else "group"
+    sort = request.args.get("orden", "vence")
+    if sort not in SORTS:
+        sort = "vence"
+    descending = request.args.get("sentido") == "desc"
     page_number = query_page()
+    filters = _filters()
     current = now()
     page = engine_inbox.list_tasks(
         db.session,
         g.user,
         now=current,
         scope=scope,
+        sort=SORTS[sort],
+        descending=descending,
+        step_order={bpmn_id: i for i, (bpmn_id, _name) in enumerate(_procedure_steps())},
         page=page_number,
         per_page=current_app.config["INBOX_PAGE_SIZE"],
-        **_filters(),
+        **filters,
     )
-    cases = _cases_of(page.items)
     query = {k: v for k, v in request.args.items() if k != "pagina" and v}
+    query["vista"] = scope
+    if filters["search"]:
+        query["buscar"] = filters["search"]  # shown and linked as understood: trimmed
+    else:
+        query.pop("buscar", None)
     return render_template(
         "tasks/inbox.html",
         page=page,
         scope=scope,
-        cases=cases,
+        counts=counts,
+        cases=_cases_of(page.items),
+        assignees=_assignees_of(page.items) if is_supervisor(g.user) else {},
         now=current,
+        soon=current + timedelta(hours=current_app.config["INBOX_DUE_SOON_HOURS"]),
         query=query,
-        task_choices=user_task_names(),
+        sort=sort,
+        descending=descending,
+        task_choices=_my_steps(),
         types=choice_titles(filing_schema(), "tipo"),
         status_label=status_label,
     )
@@ -108,6 +163,15 @@ def _cases_of(tasks: list[HumanTask]) -> dict[int, Case]:
     # The inbox shows only the subject: not the description or the answer of each case.
     query = select(Case).options(load_only(Case.subject)).where(Case.id.in_(ids))
     return {c.id: c for c in db.session.scalars(query)}
+
+
+def _assignees_of(tasks: list[HumanTask]) -> dict[int, str]:
+    """Who has each assigned task of the page: supervisors see names."""
+    ids = {t.assignee_id for t in tasks if t.assignee_id is not None}
+    if not ids:
+        return {}
+    query = select(User.id, User.full_name).where(User.id.in_(ids))
+    return dict(db.session.execute(query).tuples().all())
 
 
 def _visible_task(task_id: str) -> HumanTask:
@@ -155,6 +219,7 @@ def _render_task(
     notes = {name: s.text for name, s in proposed.items()}
     fields = build_fields(view.schema, values, errors, notes)
     case_file = load_case_file(view.case, with_records=False) if view.case is not None else None
+    earlier = records_before(task)
     schema = filing_schema()
     return render_template(
         "tasks/task.html",
@@ -168,7 +233,10 @@ def _render_task(
         if task.bpmn_id in AUDIT_REPORT_STEPS
         else None,
         audited_case=view.data.get("radicado") if task.bpmn_id == F182_STEP else None,
-        earlier=records_before(task),
+        legacy_is_new=looked_up_since(
+            view.data.get("consulta_legado"), earlier[0].at if earlier else None
+        ),
+        earlier=earlier,
         members=_group_members(task.candidate_group) if may_reassign(g.user, task) else [],
         supervisor=may_reassign(g.user, task),
         assignee=db.session.get(User, task.assignee_id) if task.assignee_id else None,
@@ -177,6 +245,7 @@ def _render_task(
         types=choice_titles(schema, "tipo"),
         status_label=status_label,
         now=now(),
+        soon=now() + timedelta(hours=current_app.config["INBOX_DUE_SOON_HOURS"]),
     )
 
 
@@ -217,7 +286,6 @@ def complete(task_id: str) -> str | Response | tuple[str, int]:
                 attachment.case_id = task.case_id
             values[name] = [str(a.id) for a in stored]
         g.engine.complete_task(task_id, g.user, values)
-        name = task.name  # read before the commit expires the row (no reload after it)
         commit()
     except Rejected as rejection:
         db.session.rollback()
@@ -227,7 +295,10 @@ def complete(task_id: str) -> str | Response | tuple[str, int]:
     except FormInvalid as invalid:
         db.session.rollback()
         return _render_task(task_id, values, invalid.errors), 400
-    flash(_("Tarea completada: %(name)s.", name=name), "success")
+    handoff = after_completion(task, g.user)
+    flash(handoff.message, "success")
+    if handoff.next_task_id is not None:
+        return redirect(url_for("tasks.task_page", task_id=handoff.next_task_id))
     return redirect(url_for("tasks.inbox"))
 
 
