@@ -60,12 +60,28 @@ def clear() -> None:
     CONTEXT.set(None)
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted (as logging's last
+    resort does), so a stream swapped later (test capture, a daemon's redirect) is followed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
 def configure(level: str | int = "INFO", stream: TextIO | None = None) -> logging.Handler:
     """Root logging to ``stream`` (stderr) as JSON; idempotent (replaces its own handler)."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "av_json", False)]:
         root.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _CurrentStderr()
     handler.av_json = True  # type: ignore[attr-defined]
     handler.addFilter(ContextFilter())
     handler.setFormatter(
