@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/consola")
 
-from web.admin import views  # noqa: E402, F401  (routes register on import)
+from web.admin import settings, views  # noqa: E402, F401  (routes register on import)
