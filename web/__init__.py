@@ -71,6 +71,7 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from web.admin import bp as admin_bp
+    from web.admin.saved_filters import bp as saved_filters_bp
     from web.auth import bp as auth_bp
     from web.portal import bp as portal_bp
     from web.studio import bp as studio_bp
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tasks_bp)
     app.register_blueprint(studio_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(saved_filters_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

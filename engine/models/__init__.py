@@ -19,6 +19,7 @@ from engine.models.instances import (
     ProcessInstance,
 )
 from engine.models.people import AccountToken, Group, User, UserSession, membership
+from engine.models.saved_filters import SavedFilter
 from engine.models.settings import ReviewPeriod, Setting
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "ProcessInstance",
     "RadicadoCounter",
     "ReviewPeriod",
+    "SavedFilter",
     "Setting",
     "User",
     "UserSession",

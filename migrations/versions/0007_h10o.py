@@ -1,0 +1,36 @@
+"""saved console filters; indexes for the console's instance search
+
+Revision ID: 0007_h10o
+Revises: 0006_files
+Create Date: 2026-11-30 13:45:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import engine.models.base
+
+revision = "0007_h10o"
+down_revision = "0006_files"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "saved_filters",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("query", sa.String(length=1000), nullable=False),
+        sa.Column("created_at", engine.models.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_saved_filters_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_filters")),
+        sa.UniqueConstraint("user_id", "name", name=op.f("uq_saved_filters_user_id")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("saved_filters")
