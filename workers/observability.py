@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 def _configure_logging(loglevel: Any = None, **_: Any) -> None:
-    logs.configure(loglevel or "INFO")
+    logs.configure(loglevel or "INFO", fmt=os.environ.get("LOG_FORMAT", "json"))
     logging.getLogger("spiff").setLevel(logging.WARNING)
 
 

@@ -15,6 +15,16 @@ down_revision = "0006_files"
 branch_labels = None
 depends_on = None
 
+INDEXES = [
+    ("ix_process_instances_started", "process_instances", ["started_at", "id"]),
+    ("ix_process_instances_status_started", "process_instances", ["status", "started_at", "id"]),
+    ("ix_process_instances_updated", "process_instances", ["updated_at", "id"]),
+    ("ix_process_instances_incident", "process_instances", ["has_incident"]),
+    ("ix_human_tasks_open_step", "human_tasks", ["state", "bpmn_id", "instance_id"]),
+    ("ix_human_tasks_open_group", "human_tasks", ["state", "candidate_group", "instance_id"]),
+    ("ix_users_document_number", "users", ["document_number"]),
+]
+
 
 def upgrade() -> None:
     op.create_table(
@@ -31,6 +41,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", "name", name=op.f("uq_saved_filters_user_id")),
     )
 
+    # The console's instance search (engine.instance_search, bench/search.py).
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns)
+
 
 def downgrade() -> None:
+    for name, table, _ in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
     op.drop_table("saved_filters")

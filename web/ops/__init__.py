@@ -82,11 +82,10 @@ def _finish_request(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    if app.config["LOG_FORMAT"] == "json":
-        logs.configure(app.config["LOG_LEVEL"])
-        # The JSON access line replaces the development server's own (which shows queries).
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        logging.getLogger("spiff").setLevel(logging.WARNING)  # every task state change
+    logs.configure(app.config["LOG_LEVEL"], fmt=app.config["LOG_FORMAT"])
+    # The access line replaces the development server's own (which shows query strings).
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # every task state change
     metrics.count_task_completions()
     app.register_blueprint(bp)
     app.before_request_funcs.setdefault(None, []).insert(0, _start_request)

@@ -51,6 +51,13 @@ class RedactingJsonFormatter(JsonFormatter):
         return redact(super().format(record))
 
 
+class RedactingFormatter(logging.Formatter):
+    """``LOG_FORMAT=plain``: one readable line, redacted the same way (development)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 def bind(**fields: Any) -> None:
     """Add fields to the current context (a request or a job)."""
     CONTEXT.set({**(CONTEXT.get() or {}), **{k: v for k, v in fields.items() if v is not None}})
@@ -76,8 +83,11 @@ class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def configure(level: str | int = "INFO", stream: TextIO | None = None) -> logging.Handler:
-    """Root logging to ``stream`` (stderr) as JSON; idempotent (replaces its own handler)."""
+def configure(
+    level: str | int = "INFO", stream: TextIO | None = None, fmt: str = "json"
+) -> logging.Handler:
+    """Root logging to ``stream`` (stderr) as JSON (``fmt="plain"``: text lines), redacted;
+    idempotent (replaces its own handler)."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "av_json", False)]:
         root.removeHandler(handler)
@@ -85,7 +95,9 @@ def configure(level: str | int = "INFO", stream: TextIO | None = None) -> loggin
     handler.av_json = True  # type: ignore[attr-defined]
     handler.addFilter(ContextFilter())
     handler.setFormatter(
-        RedactingJsonFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        if fmt == "plain"
+        else RedactingJsonFormatter(
             "{asctime}{levelname}{name}{message}",
             style="{",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
