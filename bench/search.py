@@ -191,7 +191,10 @@ def main() -> None:
     try:
         _wait(port)
         named = queries(samples)
+        pids = [server.pid, *bench_http._children(server.pid)]
+        cpu_before = bench_http._cpu_seconds(pids)
         times = measure(port, named, args.clients, args.requests)
+        cpu = bench_http._cpu_seconds(pids) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -203,6 +206,10 @@ def main() -> None:
         print(f"  {name:<26} {bench_http._percentiles(values)}")
     everything = [v for values in times.values() for v in values]
     print(f"  {'todas':<26} {bench_http._percentiles(everything)}")
+    # The machine's other load stretches wall-clock latency; the server's CPU per page
+    # (login and warm-up pages included) does not depend on it.
+    print(f"  CPU de gunicorn por página: {1000 * cpu / max(1, len(everything)):.1f} ms")
+    print(f"  carga de la máquina (1 min): {os.getloadavg()[0]:.1f} en {os.cpu_count()} núcleos")
 
 
 def _wait(port: int) -> None:

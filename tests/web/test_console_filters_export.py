@@ -91,3 +91,12 @@ def test_the_result_exports_as_an_excel_workbook(app: Flask, world, failed) -> N
         )
     }
     assert {radicado, other} <= keys
+
+
+def test_a_sorted_search_page_keeps_its_links(app: Flask, world, failed) -> None:  # noqa: F811
+    world.staff("admin", "administrador")
+    client = app.test_client()
+    log_in_staff(client, "admin")
+    for order in ("key", "-updated", "started"):
+        response = client.get("/consola/", query_string={"orden": order, "estado": "running"})
+        assert response.status_code == 200, order

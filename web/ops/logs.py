@@ -102,6 +102,7 @@ def configure(
             style="{",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             datefmt="%Y-%m-%dT%H:%M:%S%z",
+            json_ensure_ascii=False,  # Spanish messages stay readable (and searchable)
         )
     )
     root.addHandler(handler)
