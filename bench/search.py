@@ -119,10 +119,16 @@ def queries(samples: list[tuple[str, str]]) -> dict[str, str]:
     }
 
 
-def measure(
-    port: int, named: dict[str, str], clients: int, requests: int
-) -> dict[str, list[float]]:
+def log_in(port: int, clients: int) -> list[Any]:
     users = [bench_http.Client(port, ADMIN) for _ in range(clients)]
+    for client in users:  # warm each worker's caches (bundle, translations)
+        for _ in range(3):
+            client.request("GET", "/consola/")
+    return users
+
+
+def measure(users: list[Any], named: dict[str, str], requests: int) -> dict[str, list[float]]:
+    clients = len(users)
     times: dict[str, list[float]] = {name: [] for name in named}
     lock = threading.Lock()
     errors: list[str] = []
@@ -140,8 +146,6 @@ def measure(
                     if status != 200:
                         errors.append(f"{name}: {status}")
 
-    for client in users:  # warm each worker's caches (bundle, translations)
-        client.request("GET", "/consola/")
     threads = [threading.Thread(target=work, args=(c, n)) for n, c in enumerate(users)]
     for t in threads:
         t.start()
@@ -191,9 +195,10 @@ def main() -> None:
     try:
         _wait(port)
         named = queries(samples)
+        users = log_in(port, args.clients)
         pids = [server.pid, *bench_http._children(server.pid)]
         cpu_before = bench_http._cpu_seconds(pids)
-        times = measure(port, named, args.clients, args.requests)
+        times = measure(users, named, args.requests)
         cpu = bench_http._cpu_seconds(pids) - cpu_before
     finally:
         server.terminate()
@@ -207,7 +212,7 @@ def main() -> None:
     everything = [v for values in times.values() for v in values]
     print(f"  {'todas':<26} {bench_http._percentiles(everything)}")
     # The machine's other load stretches wall-clock latency; the server's CPU per page
-    # (login and warm-up pages included) does not depend on it.
+    # does not depend on it (much).
     print(f"  CPU de gunicorn por página: {1000 * cpu / max(1, len(everything)):.1f} ms")
     print(f"  carga de la máquina (1 min): {os.getloadavg()[0]:.1f} en {os.cpu_count()} núcleos")
 
