@@ -1,6 +1,7 @@
 """Finding instances for the administrators' console: by radicado, document or name, status,
 process, current step, group, overdue term and dates; paginated and sorted in the database."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -13,6 +14,8 @@ from engine.models import Case, HumanTask, ProcessInstance, User
 
 STATUSES = ("running", "suspended", "completed", "cancelled", "incident")
 OVERDUE_TERMS = ("first_response", "legal", "area")
+# What a radicado or business key starts with: letters, a hyphen, then more (AV-2026-0001…).
+KEY_PREFIX = re.compile(r"^[A-Za-z]{2,}-[A-Za-z0-9@:_.-]+$")
 SORTS = {
     "started": ProcessInstance.started_at,
     "updated": ProcessInstance.updated_at,
@@ -22,7 +25,9 @@ SORTS = {
 
 @dataclass
 class InstanceFilter:
-    text: str = ""  # radicado or business key (part), document number, citizen name (part)
+    # A radicado or business key (its beginning when it looks like one, e.g. "AV-2026-00";
+    # else any part), document number, citizen name (part).
+    text: str = ""
     status: str = ""
     process: str = ""
     step: str = ""  # bpmn id of an open task
@@ -65,10 +70,23 @@ def _of_cases(*conditions: Any) -> Any:
     return ProcessInstance.case_id.in_(select(Case.id).where(*conditions))
 
 
-def _filtered(query: Select[Any], f: InstanceFilter, now: datetime) -> Select[Any]:
+def _filtered(
+    query: Select[Any], f: InstanceFilter, now: datetime, dialect: str = ""
+) -> Select[Any]:
     """``query`` (any select over ``process_instances``) narrowed to the filter. Conditions on
     cases, citizens and tasks are subqueries, so the query needs no join to use them."""
-    if text := f.text.strip():
+    text = f.text.strip()
+    if KEY_PREFIX.match(text):
+        # A radicado or business key, whole or its beginning: a range of the key's index.
+        upper = text.upper()
+        escaped = upper.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(ProcessInstance.business_key.like(f"{escaped}%", escape="\\"))
+        if dialect == "sqlite":  # binary order: the prefix is also a range of the index
+            query = query.where(
+                ProcessInstance.business_key >= upper,
+                ProcessInstance.business_key < upper + "\x7f",
+            )
+    elif text:
         like = f"%{text}%"
         citizens = select(User.id).where(
             or_(User.document_number == text, User.full_name.ilike(like))
@@ -117,7 +135,7 @@ def search(session: Session, f: InstanceFilter, now: datetime, per_page: int = 2
     Two steps keep it fast at 100,000s of instances: the filter, count and order run on
     instance ids alone (the indexes of migration 0007 serve the orders and the status), then
     only the page's rows are loaded with their case and citizen."""
-    ids = _filtered(select(ProcessInstance.id), f, now)
+    ids = _filtered(select(ProcessInstance.id), f, now, session.get_bind().dialect.name)
     total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(f.page, 1), pages)
