@@ -100,3 +100,29 @@ def test_a_sorted_search_page_keeps_its_links(app: Flask, world, failed) -> None
     for order in ("key", "-updated", "started"):
         response = client.get("/consola/", query_string={"orden": order, "estado": "running"})
         assert response.status_code == 200, order
+
+
+def test_search_pages_alike_with_and_without_a_count(app: Flask, world, monkeypatch) -> None:
+    from engine import instance_search
+    from engine.instance_search import InstanceFilter, search
+    from web.access import now
+
+    citizen = world.citizen("80111222", full_name="Marta Gómez")
+    radicados = [world.file_case(citizen) for _ in range(3)]
+    with app.test_request_context():
+        pages = {}
+        for few in (500, 1):  # one query for small results; count + page for larger ones
+            monkeypatch.setattr(instance_search, "FEW", few)
+            found = []
+            for number in (1, 2):
+                page = search(db.session, InstanceFilter(text="gómez", page=number), now(), 2)
+                assert (page.total, page.pages) == (3, 2)
+                found += [row.case.radicado for row in page.rows]
+            pages[few] = found
+        assert pages[500] == pages[1] == sorted(radicados, reverse=True)
+        # A radicado's beginning, in any case, finds it through the key's index.
+        prefix = radicados[0][:-2].lower()
+        page = search(db.session, InstanceFilter(text=prefix), now())
+        assert {row.case.radicado for row in page.rows} == {
+            r for r in radicados if r.startswith(prefix.upper())
+        }
