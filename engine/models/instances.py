@@ -40,7 +40,7 @@ class ProcessInstance(Base):
         Index("ix_process_instances_started", "started_at", "id"),
         Index("ix_process_instances_status_started", "status", "started_at", "id"),
         Index("ix_process_instances_updated", "updated_at", "id"),
-        Index("ix_process_instances_incident", "has_incident"),
+        Index("ix_process_instances_incident", "has_incident", "started_at", "id"),
     )
 
 

@@ -19,7 +19,7 @@ INDEXES = [
     ("ix_process_instances_started", "process_instances", ["started_at", "id"]),
     ("ix_process_instances_status_started", "process_instances", ["status", "started_at", "id"]),
     ("ix_process_instances_updated", "process_instances", ["updated_at", "id"]),
-    ("ix_process_instances_incident", "process_instances", ["has_incident"]),
+    ("ix_process_instances_incident", "process_instances", ["has_incident", "started_at", "id"]),
     ("ix_human_tasks_open_step", "human_tasks", ["state", "bpmn_id", "instance_id"]),
     ("ix_human_tasks_open_group", "human_tasks", ["state", "candidate_group", "instance_id"]),
     ("ix_users_document_number", "users", ["document_number"]),
