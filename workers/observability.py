@@ -57,7 +57,8 @@ def _process_ended(pid: int | None = None, **_: Any) -> None:
 def connect(app: Flask) -> None:
     """Hook the signals once per process (the worker builds one app)."""
 
-    def job_finished(task: Any = None, **_: Any) -> None:
+    def job_finished(task: Any = None, state: str | None = None, **_: Any) -> None:
+        metrics.JOBS.labels(job=getattr(task, "name", "?"), state=state or "?").inc()
         ctx = app.extensions.get("workers")
         hostname = getattr(getattr(task, "request", None), "hostname", None) or "worker"
         try:

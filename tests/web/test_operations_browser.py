@@ -141,6 +141,8 @@ def test_the_demo_flow_is_measured_and_its_logs_hold_no_personal_data(
     assert refused.value.code == 403
     worker_metrics = scrape(f"http://127.0.0.1:{worker_port}/metrics", token=None)
     assert value(worker_metrics, 'av_emails_total{outcome="sent"}') >= 1
+    jobs = 'av_worker_jobs_total{job="workers.run_outbox",state="SUCCESS"}'
+    assert value(worker_metrics, jobs) >= 1
 
     def ready() -> dict[str, Any] | None:
         try:

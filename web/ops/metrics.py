@@ -37,6 +37,9 @@ REQUEST_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 TASK_COMPLETIONS = Counter("av_task_completions", "User tasks completed, by BPMN step.", ["step"])
+JOBS = Counter(
+    "av_worker_jobs", "Celery jobs a worker finished, by job and final state.", ["job", "state"]
+)
 EMAILS = Counter(
     "av_emails", "E-mails handed to the SMTP server (sent) or refused (failed).", ["outcome"]
 )
