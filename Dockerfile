@@ -13,4 +13,4 @@ RUN pip install . && useradd --create-home atencion && mkdir -p /app/instance \
     && chown atencion /app/instance
 USER atencion
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "web:create_app()"]
+CMD ["gunicorn", "-c", "python:web.ops.gunicorn_conf", "--bind", "0.0.0.0:8000", "--workers", "3", "web:create_app()"]

@@ -77,6 +77,8 @@ def base_environment() -> dict[str, str]:
     env.setdefault("INSTANCE_PATH", str(INSTANCE))
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # /metrics answers scrapes from this machine without a token (docs/operations.md).
+    env.setdefault("METRICS_NETWORKS", "127.0.0.0/8,::1/128")
     return env
 
 
@@ -206,7 +208,10 @@ def command_run(args: argparse.Namespace) -> int:
         subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True)
         address = f"{args.host}:{args.port}"
         if args.gunicorn:
-            web = [str(BIN / "gunicorn"), "--bind", address, "--workers", "2", "web:create_app()"]
+            web = [
+                str(BIN / "gunicorn"), "-c", "python:web.ops.gunicorn_conf",
+                "--bind", address, "--workers", "2", "web:create_app()",
+            ]  # fmt: skip
         else:
             web = [*flask, "run", "--host", args.host, "--port", str(args.port)]
         supervisor.start("web", web)

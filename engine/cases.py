@@ -2,14 +2,15 @@
 milestones (``hito``) a completed task records on it."""
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from engine import configuration
 from engine.business_calendar import BusinessCalendar
 from engine.deadlines import (
     business_days_left,
@@ -55,9 +56,20 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def schedule_reminders(case: Case, calendar: BusinessCalendar) -> None:
-    """Set the reminder times that go with the case's legal and area deadlines."""
-    case.legal_reminder_at = business_reminder(case.legal_due, calendar)
-    case.area_reminder_at = business_reminder(case.area_due, calendar) if case.area_due else None
+    """Set the reminder times that go with the case's legal and area deadlines (their leads
+    are settings: engine.configuration)."""
+    session = object_session(case)
+    legal_days = configuration.value(session, configuration.LEGAL_REMINDER_DAYS)
+    area_days = configuration.value(session, configuration.AREA_REMINDER_DAYS)
+    case.legal_reminder_at = business_reminder(case.legal_due, calendar, legal_days)
+    case.area_reminder_at = (
+        business_reminder(case.area_due, calendar, area_days) if case.area_due else None
+    )
+
+
+def _first_response_reminder(case: Case) -> datetime:
+    hours = configuration.value(object_session(case), configuration.FIRST_RESPONSE_REMINDER_HOURS)
+    return first_response_reminder(case.first_response_due, timedelta(hours=hours))
 
 
 def facts(case: Case) -> dict[str, Any]:
@@ -75,7 +87,7 @@ def facts(case: Case) -> dict[str, Any]:
         "vence_informacion": _iso(case.info_due),
         "respuesta_final_en": _iso(case.answered_at),
         "vence_primera_respuesta": _iso(case.first_response_due),
-        "recordar_primera_respuesta": _iso(first_response_reminder(case.first_response_due)),
+        "recordar_primera_respuesta": _iso(_first_response_reminder(case)),
         "vence_legal": _iso(case.legal_due),
         "recordar_legal": _iso(case.legal_reminder_at),
         "vence_area": _iso(case.area_due),

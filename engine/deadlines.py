@@ -39,19 +39,26 @@ def first_response_deadline(
     return calendar.add_business_hours(filed_at, hours)
 
 
-def first_response_reminder(deadline: datetime) -> datetime:
-    """Four clock hours before the first-response deadline."""
-    return (deadline - FIRST_RESPONSE_REMINDER_LEAD).astimezone(BOGOTA)
+def first_response_reminder(
+    deadline: datetime, lead: timedelta = FIRST_RESPONSE_REMINDER_LEAD
+) -> datetime:
+    """``lead`` (four clock hours unless configured) before the first-response deadline."""
+    return (deadline - lead).astimezone(BOGOTA)
 
 
-def business_reminder(deadline: datetime, calendar: BusinessCalendar) -> datetime:
-    """08:00 Bogotá of the business day before the deadline's day (legal and area terms).
+def business_reminder(
+    deadline: datetime, calendar: BusinessCalendar, days_before: int = 1
+) -> datetime:
+    """08:00 Bogotá of the business day ``days_before`` business days before the deadline's
+    day (legal and area terms; one unless configured).
 
     For a one-day term filed late in the day this can precede the filing; the timer then fires
     at once, which is what a user expects of a deadline that close.
     """
-    day_before = calendar.previous_business_day(deadline.astimezone(BOGOTA).date())
-    return datetime.combine(day_before, WORKDAY_START, tzinfo=BOGOTA)
+    day = deadline.astimezone(BOGOTA).date()
+    for _ in range(max(1, days_before)):
+        day = calendar.previous_business_day(day)
+    return datetime.combine(day, WORKDAY_START, tzinfo=BOGOTA)
 
 
 def extend_legal_deadline(

@@ -179,8 +179,8 @@ class Engine:
                 self.settings.first_response_business_hours,
             ),
         )
+        self.session.add(case)  # first: the reminders read their leads through its session
         cases.schedule_reminders(case, self.calendar)
-        self.session.add(case)
         self.session.flush()
         cases.attach_files(self.session, case, citizen, filing.get("adjuntos", []))
         data = {

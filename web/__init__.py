@@ -8,6 +8,7 @@ from flask_babel import get_locale, get_translations
 from engine.clock import clock_from_environment
 from engine.database import MIGRATIONS, configure_sqlite
 from web import config as web_config
+from web import ops
 from web.access import load_current_user
 from web.errors import register_error_handlers
 from web.extensions import babel, csrf, db, limiter, migrate
@@ -41,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
     _register_request_hooks(app)
+    ops.init_app(app)  # first before-request hook: request id, timing, log context
     register_error_handlers(app)
     _register_blueprints(app)
     _register_template_helpers(app)
@@ -70,6 +72,7 @@ def _register_request_hooks(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from web.admin import bp as admin_bp
     from web.audits import bp as audits_bp
+    from web.admin.saved_filters import bp as saved_filters_bp
     from web.auth import bp as auth_bp
     from web.portal import bp as portal_bp
     from web.studio import bp as studio_bp
@@ -81,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(audits_bp)
+    app.register_blueprint(saved_filters_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -174,6 +174,11 @@ def may_administer(user: User | None) -> bool:
     return user is not None and user.kind == "staff" and is_admin(user)
 
 
+def may_change_settings(user: User | None) -> bool:
+    """Only administrators change the run-time settings; coordinators read them."""
+    return may_administer(user)
+
+
 def permitted(rule: Callable[[User | None], bool]) -> Callable[[F], F]:
     """A staff view that ``rule`` allows for the logged-in user (403 otherwise)."""
 

@@ -97,6 +97,13 @@ def from_environment() -> dict[str, Any]:
         ),
         "INBOX_PAGE_SIZE": 20,
         "INBOX_DUE_SOON_HOURS": int(os.environ.get("INBOX_DUE_SOON_HOURS", "12")),
+        # Operations (docs/operations.md): JSON logs, /readyz and who may scrape /metrics.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),  # "json" or "plain"
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "READY_HEARTBEAT_MAX_AGE": float(os.environ.get("READY_HEARTBEAT_MAX_AGE", "60")),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
+        # Comma-separated networks allowed to scrape without the token (none by default).
+        "METRICS_NETWORKS": os.environ.get("METRICS_NETWORKS", ""),
         "ENGINE_SETTINGS": Settings(
             script_limits=ScriptLimits(
                 seconds=float(os.environ.get("SCRIPT_SECONDS", "0.1")),

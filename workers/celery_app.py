@@ -14,6 +14,7 @@ from celery import Celery, Task
 from celery.signals import celeryd_init
 from flask import Flask
 
+from workers import observability
 from workers import settings as worker_settings
 from workers.context import WorkerContext
 from workers.dispatch import Dispatcher
@@ -90,6 +91,7 @@ def celery_init_app(app: Flask) -> Celery:
         app.extensions["outbox_dispatch"] = dispatcher.dispatch
     app.extensions["workers"] = WorkerContext(app, settings, dispatcher)
     celeryd_init.connect(_time_limits(settings), weak=False, dispatch_uid="av-time-limits")
+    observability.connect(app)
     app.extensions["celery"] = celery
     return celery
 

@@ -12,6 +12,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.errors import TaskConflict
 from engine.models import OutboxMessage
+from web.ops import logs
+from workers import heartbeat
 from workers.context import WorkerContext, current_context
 from workers.dispatch import commit_and_dispatch
 from workers.errors import HeldElsewhere, PermanentFailure, TransientFailure
@@ -42,6 +44,7 @@ def run_outbox(self: Task, outbox_id: int, waits: int = 0) -> str:
             session.rollback()
             ctx.dispatcher.forget(outbox_id)
             return message.status if message is not None else "missing"
+        logs.bind(outbox_id=outbox_id, instance_id=message.instance_id)
         # From now on the sweep stays away only while this job may still be alive.
         ctx.dispatcher.keep_mark(outbox_id, ctx.settings.job_lease)
         attempt = self.request.retries - waits + 1
@@ -145,6 +148,7 @@ def _save(
 def sweep_outbox() -> int:
     """Beat: enqueue pending outbox rows that no job carries."""
     ctx = current_context()
+    heartbeat.record_sweep(ctx.redis, ctx.clock.now())
     with ctx.session_factory() as session:
         return ctx.dispatcher.sweep_pending(session)
 

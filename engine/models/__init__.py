@@ -21,6 +21,7 @@ from engine.models.instances import (
     ProcessInstance,
 )
 from engine.models.people import AccountToken, Group, User, UserSession, membership
+from engine.models.saved_filters import SavedFilter
 from engine.models.settings import ReviewPeriod, Setting
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "ProcessInstance",
     "RadicadoCounter",
     "ReviewPeriod",
+    "SavedFilter",
     "Setting",
     "User",
     "UserSession",

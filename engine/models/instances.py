@@ -35,6 +35,13 @@ class ProcessInstance(Base):
     case: Mapped["Case | None"] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}
+    # The console's search orders and filters on these (engine.instance_search).
+    __table_args__ = (
+        Index("ix_process_instances_started", "started_at", "id"),
+        Index("ix_process_instances_status_started", "status", "started_at", "id"),
+        Index("ix_process_instances_updated", "updated_at", "id"),
+        Index("ix_process_instances_incident", "has_incident", "started_at", "id"),
+    )
 
 
 class HumanTask(Base):
@@ -62,6 +69,8 @@ class HumanTask(Base):
     __table_args__ = (
         Index("ix_human_tasks_group_inbox", "candidate_group", "state", "due_at", "created_at"),
         Index("ix_human_tasks_assignee_inbox", "assignee_id", "state", "due_at", "created_at"),
+        Index("ix_human_tasks_open_step", "state", "bpmn_id", "instance_id"),
+        Index("ix_human_tasks_open_group", "state", "candidate_group", "instance_id"),
     )
 
 

@@ -34,7 +34,7 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(300))
     document_type: Mapped[str | None] = mapped_column(String(10))
-    document_number: Mapped[str | None] = mapped_column(String(30))
+    document_number: Mapped[str | None] = mapped_column(String(30), index=True)
     phone: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(300))
     consent_policy_version: Mapped[str | None] = mapped_column(String(20))

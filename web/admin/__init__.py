@@ -10,5 +10,6 @@ from web.admin import (  # noqa: E402, F401  (routes register on import)
     closures,
     dashboard,
     people,
+    settings,
     views,
 )

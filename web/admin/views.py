@@ -1,8 +1,6 @@
 """Console pages: instance search (with CSV export), one instance on its diagram with its
 timeline, incidents and outbox, and the administrator's actions, each with a reason."""
 
-import csv
-import io
 import json
 from datetime import date, datetime
 from typing import Any
@@ -28,6 +26,7 @@ from engine.models import (
 )
 from web.access import may_act_on_instances, may_read_console, now, permitted
 from web.admin import bp
+from web.admin.export import FORMATS, export
 from web.extensions import db
 from web.formatting import format_day, format_moment
 from web.headers import allow_diagram_styles
@@ -135,8 +134,8 @@ def _process_names() -> dict[str, str]:
 @permitted(may_read_console)
 def instances() -> str | Response:
     criteria = _filter()
-    if request.args.get("formato") == "csv":
-        return _csv(criteria)
+    if (fmt := request.args.get("formato")) in FORMATS:
+        return export(criteria, fmt, _process_names(), STATUS_LABELS)
     page = search(db.session, criteria, now())
     bundle = definitions.latest_bundle(db.session)
     groups = sorted(db.session.scalars(select(HumanTask.candidate_group).distinct()))
@@ -152,44 +151,6 @@ def instances() -> str | Response:
         overdue_terms=OVERDUE_LABELS,
         status_labels=STATUS_LABELS,
         group_names=_group_names(),
-    )
-
-
-def _csv(criteria: InstanceFilter) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            _("Radicado o clave"),
-            _("Proceso"),
-            _("Estado"),
-            _("Incidente"),
-            _("Pasos abiertos"),
-            _("Inicio"),
-        ]
-    )
-    names = _process_names()
-    criteria.page = 1
-    while True:
-        page = search(db.session, criteria, now(), per_page=500)
-        for row in page.rows:
-            writer.writerow(
-                [
-                    row.instance.business_key,
-                    names.get(row.instance.process_id, row.instance.process_id),
-                    str(STATUS_LABELS.get(row.instance.status, row.instance.status)),
-                    _("Sí") if row.instance.has_incident else _("No"),
-                    "; ".join(t.name for t in row.open_tasks),
-                    format_moment(row.instance.started_at),
-                ]
-            )
-        if page.page >= page.pages:
-            break
-        criteria.page += 1
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=instancias.csv"},
     )
 
 

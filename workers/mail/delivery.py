@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from engine.database import start_writing
 from engine.models import MailDelivery
+from web.ops.metrics import EMAILS
 from workers.errors import HeldElsewhere, TransientFailure
 
 LEASE_PREFIX = "av:mail:sending:"
@@ -91,6 +92,7 @@ def _send(
     def record_sent() -> None:
         nonlocal accepted
         accepted = True
+        EMAILS.labels(outcome="sent").inc()
         for tries_left in range(RECORD_TRIES - 1, -1, -1):
             try:
                 with _writing(engine) as session:
@@ -108,6 +110,7 @@ def _send(
         transport(message, recipients, record_sent)
     except Exception as exc:
         if not accepted:  # (if even this cannot be written, ``sending`` allows a resend)
+            EMAILS.labels(outcome="failed").inc()
             with suppress(OperationalError), _writing(engine) as session:
                 session.execute(
                     update(mail_deliveries)
