@@ -32,7 +32,14 @@ BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "spiffworkflow": SPIFF_NS}
 
-OPERATORS = ("legacy_lookup", "notify", "audit_sample", "audit_report", "monthly_report")
+OPERATORS = (
+    "legacy_lookup",
+    "notify",
+    "audit_sample",
+    "audit_report",
+    "monthly_report",
+    "report_mail",
+)
 
 FLOW_NODES = frozenset(
     {

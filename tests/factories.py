@@ -112,7 +112,8 @@ WORKER_RESULTS: dict[str, dict[str, Any]] = {
     "legacy_lookup": {"sistemas": {"cctex": {"estado": "al día"}}},
     "audit_sample": {"muestra": []},
     "audit_report": {"informe": "Borrador del informe de auditoría."},
-    "monthly_report": {"reporte": {"casos": 0}},
+    "monthly_report": {"reporte": {"casos": 0, "periodo": "2026-02"}, "archivos": {}},
+    "report_mail": {"enviado": True},
 }
 
 

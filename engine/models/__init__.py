@@ -19,6 +19,7 @@ from engine.models.instances import (
     ProcessInstance,
 )
 from engine.models.people import AccountToken, Group, User, UserSession, membership
+from engine.models.reports import ReportFile
 from engine.models.settings import ReviewPeriod, Setting
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "OutboxMessage",
     "ProcessInstance",
     "RadicadoCounter",
+    "ReportFile",
     "ReviewPeriod",
     "Setting",
     "User",

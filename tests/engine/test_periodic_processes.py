@@ -148,13 +148,12 @@ def test_a_week_without_answered_cases_skips_the_f182_loop(office):
 def test_the_monthly_report_loops_on_observations_until_clean(office):
     engine, people = office
     report = started(engine, "informe_mensual")
-    f.complete_services(engine, {"monthly_report": {"reporte": {"casos": 10}}})
+    f.complete_services(engine)
     act(
         engine,
         people,
         report,
         "ut_5_2_23",
-        periodo="2026-02",
         comentarios_reportes="Indicadores del mes.",
     )
     act(
@@ -166,6 +165,7 @@ def test_the_monthly_report_loops_on_observations_until_clean(office):
         observaciones_reportes="Falta el detalle de vencidos.",
     )
     act(engine, people, report, "ut_5_2_25", ajustes_realizados="Se agregó el detalle de vencidos.")
+    assert f.complete_services(engine) == ["monthly_report:"]  # recomputed with the adjustments
     act(engine, people, report, "ut_5_2_24", hay_observaciones=False)
     act(
         engine,
@@ -174,6 +174,7 @@ def test_the_monthly_report_loops_on_observations_until_clean(office):
         "ut_5_2_26",
         resumen_ejecutivo="Resumen del mes de febrero de 2026 sin novedades graves.",
     )
+    assert f.complete_services(engine) == ["monthly_report:"]  # the consolidated files
     act(
         engine,
         people,
@@ -184,6 +185,7 @@ def test_the_monthly_report_loops_on_observations_until_clean(office):
         medio_magnetico=True,
         interventores="Comité de Interventoría",
     )
+    assert f.complete_services(engine) == ["report_mail:"]  # both files to the Interventoría
     act(
         engine,
         people,

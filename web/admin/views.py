@@ -70,6 +70,7 @@ OPERATION_LABELS = {
     "audit_sample": _l("Muestra de auditoría"),
     "audit_report": _l("Informe de auditoría"),
     "monthly_report": _l("Reportes del mes"),
+    "report_mail": _l("Envío del informe"),
 }
 OUTBOX_LABELS = {
     "pending": _l("Pendiente"),

@@ -15,6 +15,7 @@ from workers.operators import (
     legacy_lookup,
     monthly_report,
     notify,
+    report_mail,
 )
 
 OPERATORS = {
@@ -24,6 +25,7 @@ OPERATORS = {
     "audit_report": audit_report,
     "monthly_report": monthly_report,
     "account_mail": account_mail,
+    "report_mail": report_mail,
 }
 
 __all__ = ["OPERATORS", "Job"]
