@@ -102,6 +102,18 @@ def _nice_ceiling(value: float) -> float:
     return 10 * magnitude
 
 
+def _axis_ceiling(chart: Chart) -> float:
+    """The top of the value axis: 100 for percentages, a multiple of 4 for small counts (so the
+    four grid steps fall on whole numbers), else a round number above the largest value."""
+    top = chart.maximum()
+    if chart.units == "%" and top <= 100:
+        return 100.0
+    values = [v for s in chart.series for v in s.values if v is not None]
+    if values and all(float(v).is_integer() for v in values) and top <= 20:
+        return float(max(4, 4 * -(-int(top) // 4)))
+    return _nice_ceiling(top)
+
+
 def _describe(chart: Chart) -> str:
     parts = [chart.description] if chart.description else []
     for series in chart.series:
@@ -122,7 +134,7 @@ _LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 40, 72
 
 def svg(chart: Chart, element_id: str = "") -> str:
     """Inline SVG markup for a page (safe to mark as ``Markup``: every text is escaped)."""
-    ceiling = _nice_ceiling(chart.maximum())
+    ceiling = _axis_ceiling(chart)
     plot_w = _WIDTH - _LEFT - _RIGHT
     plot_h = _HEIGHT - _TOP - _BOTTOM
     count = max(len(chart.categories), 1)
@@ -260,7 +272,9 @@ def png(chart: Chart, width_in: float = 7.0, height_in: float = 3.4, dpi: int = 
             label.set_horizontalalignment("right")
     if chart.units:
         axes.set_ylabel(chart.units, fontsize=9)
-    axes.set_ylim(bottom=0, top=_nice_ceiling(chart.maximum()))
+    ceiling = _axis_ceiling(chart)
+    axes.set_ylim(bottom=0, top=ceiling)
+    axes.set_yticks([ceiling * step / 4 for step in range(5)])
     axes.grid(axis="y", color="#d0d0d0", linewidth=0.8)
     axes.set_axisbelow(True)
     for side in ("top", "right"):

@@ -188,7 +188,7 @@ def _pdf_section(out: FPDF, section: Section) -> None:
         out.multi_cell(0, 5, latin1(note), new_x="LMARGIN", new_y="NEXT")
     for table in section.tables:
         _pdf_table(out, table)
-    width = out.w - out.l_margin - out.r_margin
+    width = (out.w - out.l_margin - out.r_margin) * 0.85
     for chart in section.charts:
         height = width * 3.4 / 7.0
         if out.get_y() + height > out.h - 25:
