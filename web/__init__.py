@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.admin import bp as admin_bp
     from web.auth import bp as auth_bp
     from web.portal import bp as portal_bp
+    from web.reports import bp as reports_bp
     from web.studio import bp as studio_bp
     from web.tasks import bp as tasks_bp
 
@@ -79,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tasks_bp)
     app.register_blueprint(studio_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(reports_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -91,6 +93,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["forma_primera_respuesta"] = first_response_label
     app.jinja_env.globals["may_read_definitions"] = access.may_read_definitions
     app.jinja_env.globals["may_read_console"] = access.may_read_console
+    app.jinja_env.globals["may_read_reports"] = access.may_read_reports
     app.jinja_env.globals["html_lang"] = lambda: str(get_locale()).replace("_", "-")
     _install_catalogue(app)
 

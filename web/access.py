@@ -145,6 +145,17 @@ def may_act_on_instances(user: User | None) -> bool:
     return user is not None and user.kind == "staff" and is_admin(user)
 
 
+# The people of the monthly report's chain (5.2.23–5.2.27 and the acta) and the supervisors.
+REPORT_GROUPS = frozenset(
+    {"agente_calidad", "gerente_outsourcing", "interventoria", "coordinador", ADMIN_GROUP}
+)
+
+
+def may_read_reports(user: User | None) -> bool:
+    """The contract report's chain and the supervisors read the reports and their files."""
+    return user is not None and user.kind == "staff" and bool(REPORT_GROUPS & user.group_codes)
+
+
 def permitted(rule: Callable[[User | None], bool]) -> Callable[[F], F]:
     """A staff view that ``rule`` allows for the logged-in user (403 otherwise)."""
 

@@ -41,6 +41,7 @@ from web.input_rules import (
 )
 from web.legacy_panel import legacy_panel
 from web.outbox import commit
+from web.reports.panels import report_panel
 from web.step_records import records_before
 from web.tasks import bp
 
@@ -157,6 +158,7 @@ def _render_task(
         case_file=case_file,
         legacy=legacy_panel(view.data.get("consulta_legado")),
         earlier=records_before(task),
+        report=report_panel(task, view),
         members=_group_members(task.candidate_group) if may_reassign(g.user, task) else [],
         supervisor=may_reassign(g.user, task),
         assignee=db.session.get(User, task.assignee_id) if task.assignee_id else None,
