@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from engine.errors import FormInvalid
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import Engine
 from tests import factories as f
@@ -202,3 +203,29 @@ def test_no_period_before_the_first_cycle(session):
     engine = Engine(session, f.ManualClock(datetime(2025, 12, 1, tzinfo=UTC)))
     f.deploy(engine)
     assert engine.start_due_schedules() == []
+
+
+def test_the_monthly_report_names_its_month_and_is_sent_by_at_least_one_medium(office):
+    engine, people = office
+    report = started(engine, "informe_mensual")
+    f.complete_services(engine)
+    task = ready(engine, report)
+    view = engine.task_view(task.id, people[task.candidate_group])
+    assert view.prefill["periodo_informe"] == "2026-02"  # AAAA-MM, as its form asks
+    act(engine, people, report, "ut_5_2_23", comentarios_reportes="Indicadores del mes.")
+    act(engine, people, report, "ut_5_2_24", hay_observaciones=False)
+    act(engine, people, report, "ut_5_2_26", resumen_ejecutivo="Resumen del mes sin novedades.")
+    f.complete_services(engine)
+    task = ready(engine, report)
+    with pytest.raises(FormInvalid) as refused:
+        engine.complete_task(
+            task.id,
+            people[task.candidate_group],
+            dict(
+                fecha_remision="2026-03-12",
+                medio_fisico=False,
+                medio_magnetico=False,
+                interventores="Comité de Interventoría",
+            ),
+        )
+    assert "al menos un medio" in refused.value.errors["medio_magnetico"]

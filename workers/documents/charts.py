@@ -128,8 +128,8 @@ def _describe(chart: Chart) -> str:
 
 
 # SVG geometry (user units; the drawing scales to its container through viewBox).
-_WIDTH, _HEIGHT = 640, 320
-_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 40, 72
+_WIDTH, _HEIGHT = 560, 320
+_LEFT, _RIGHT, _TOP, _BOTTOM = 60, 16, 40, 76
 
 
 def svg(chart: Chart, element_id: str = "") -> str:
@@ -149,7 +149,7 @@ def svg(chart: Chart, element_id: str = "") -> str:
         f'class="chart" role="img" aria-labelledby="{prefix}-title {prefix}-desc">',
         f'<title id="{prefix}-title">{escape(chart.title)}</title>',
         f'<desc id="{prefix}-desc">{escape(_describe(chart))}</desc>',
-        f'<text x="{_LEFT}" y="22" font-size="15" font-weight="bold" fill="#1a1a1a">'
+        f'<text x="{_LEFT}" y="22" font-size="17" font-weight="bold" fill="#1a1a1a">'
         f"{escape(chart.title)}</text>",
     ]
     # Grid and y axis labels.
@@ -161,21 +161,21 @@ def svg(chart: Chart, element_id: str = "") -> str:
             f'stroke="#d0d0d0" stroke-width="1"/>'
         )
         out.append(
-            f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" '
+            f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" font-size="13" text-anchor="end" '
             f'fill="#333">{escape(format_value(value))}</text>'
         )
     if chart.units:
         out.append(
-            f'<text x="12" y="{_TOP + plot_h / 2:.1f}" font-size="11" fill="#333" '
+            f'<text x="12" y="{_TOP + plot_h / 2:.1f}" font-size="13" fill="#333" '
             f'transform="rotate(-90 12 {_TOP + plot_h / 2:.1f})" text-anchor="middle">'
             f"{escape(chart.units)}</text>"
         )
     # Category labels.
     for index, category in enumerate(chart.categories):
         x = _LEFT + slot * (index + 0.5)
-        label = category if len(category) <= 14 else category[:13] + "…"
+        label = category if len(category) <= 12 else category[:11] + "…"
         out.append(
-            f'<text x="{x:.1f}" y="{_TOP + plot_h + 16}" font-size="11" text-anchor="middle" '
+            f'<text x="{x:.1f}" y="{_TOP + plot_h + 16}" font-size="13" text-anchor="middle" '
             f'fill="#333">{escape(label)}</text>'
         )
     # Data.
@@ -227,9 +227,9 @@ def svg(chart: Chart, element_id: str = "") -> str:
                 f'stroke-width="2" stroke-dasharray="4 2"/>'
             )
         out.append(
-            f'<text x="{x + 16}" y="{y}" font-size="11" fill="#1a1a1a">{escape(name)}</text>'
+            f'<text x="{x + 16}" y="{y}" font-size="13" fill="#1a1a1a">{escape(name)}</text>'
         )
-        x += 28 + 6.5 * len(name)
+        x += 30 + 7.5 * len(name)
     out.append("</svg>")
     return "".join(out)
 

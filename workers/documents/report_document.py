@@ -55,6 +55,11 @@ class Section:
     charts: tuple[chartlib.Chart, ...] = ()
     notes: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # A chart with nothing to plot is left out (its table says "Sin registros").
+        drawn = tuple(c for c in self.charts if c.categories and c.series)
+        object.__setattr__(self, "charts", drawn)
+
 
 @dataclass(frozen=True)
 class ReportDocument:
