@@ -156,6 +156,23 @@ def may_read_reports(user: User | None) -> bool:
     return user is not None and user.kind == "staff" and bool(REPORT_GROUPS & user.group_codes)
 
 
+AREA_PREFIX = "area_"
+
+
+def failure_leaders(user: User | None) -> set[str] | None:
+    """Whose failures ``user`` reads: every leader's (None) for the report's people and the
+    supervisors, their own areas' for an area's staff, nobody's (empty) for anyone else."""
+    if user is None or user.kind != "staff":
+        return set()
+    if may_read_reports(user):
+        return None
+    return {code for code in user.group_codes if code.startswith(AREA_PREFIX)}
+
+
+def may_read_failures(user: User | None) -> bool:
+    return failure_leaders(user) != set()
+
+
 def permitted(rule: Callable[[User | None], bool]) -> Callable[[F], F]:
     """A staff view that ``rule`` allows for the logged-in user (403 otherwise)."""
 

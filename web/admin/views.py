@@ -71,6 +71,7 @@ OPERATION_LABELS = {
     "audit_report": _l("Informe de auditoría"),
     "monthly_report": _l("Reportes del mes"),
     "report_mail": _l("Envío del informe"),
+    "failure_report": _l("Reporte de fallas"),
 }
 OUTBOX_LABELS = {
     "pending": _l("Pendiente"),

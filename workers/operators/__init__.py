@@ -12,6 +12,7 @@ from workers.operators import (
     account_mail,
     audit_report,
     audit_sample,
+    failure_mail,
     legacy_lookup,
     monthly_report,
     notify,
@@ -26,6 +27,7 @@ OPERATORS = {
     "monthly_report": monthly_report,
     "account_mail": account_mail,
     "report_mail": report_mail,
+    "failure_report": failure_mail,
 }
 
 __all__ = ["OPERATORS", "Job"]
