@@ -69,11 +69,13 @@ def failures(
     term: str | None = None,
     leader: str | None = None,
 ) -> list[Failure]:
-    """The terms missed in [start, end), oldest first, optionally of one term or leader."""
+    """The terms that ended unmet in [start, end), oldest first, optionally of one term or
+    leader. An alert is raised when (or just after) its term ends, so it is looked for from
+    ``start`` on, and the term's own end decides the window."""
     query = (
         select(CaseAlert, Case)
         .join(Case, Case.id == CaseAlert.case_id)
-        .where(CaseAlert.raised_at >= start, CaseAlert.raised_at < end)
+        .where(CaseAlert.raised_at >= start)
         .order_by(CaseAlert.raised_at, CaseAlert.id)
     )
     if term:
@@ -85,6 +87,8 @@ def failures(
             continue
         met = _met(case, alert.term)
         due = _due(case, alert)
+        if not start <= due < end:
+            continue
         pending = met is None and (
             alert.term != "area" or (case.status == "escalado" and case.area == alert.area)
         )
@@ -109,4 +113,4 @@ def failures(
                 service=case.service,
             )
         )
-    return found
+    return sorted(found, key=lambda f: f.due)
