@@ -19,7 +19,7 @@ from engine.models.instances import (
     ProcessInstance,
 )
 from engine.models.people import AccountToken, Group, User, UserSession, membership
-from engine.models.reports import ReportFile
+from engine.models.reports import ReportFile, SatisfactionAnswer
 from engine.models.settings import ReviewPeriod, Setting
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "RadicadoCounter",
     "ReportFile",
     "ReviewPeriod",
+    "SatisfactionAnswer",
     "Setting",
     "User",
     "UserSession",

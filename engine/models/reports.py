@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.models.base import Base
@@ -32,3 +32,14 @@ class ReportFile(Base):
 
 Index("ix_report_files_report_period", ReportFile.report, ReportFile.period)
 Index("uq_report_files_job_format", ReportFile.job_key, ReportFile.format, unique=True)
+
+
+class SatisfactionAnswer(Base):
+    """The citizen's answer to the satisfaction survey after a final answer: once per case."""
+
+    __tablename__ = "satisfaction_answers"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    score: Mapped[int]  # 1 (muy insatisfecho) … 5 (muy satisfecho)
+    answer_clear: Mapped[bool | None]  # ¿la respuesta fue clara?
+    comment: Mapped[str | None] = mapped_column(Text, info={"max_length": 1000})
+    answered_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,4 +1,4 @@
-"""report files kept with their period (monthly report XLSX and PDF)
+"""report files kept with their period (monthly report XLSX and PDF); satisfaction answers
 
 Revision ID: 0007_h11b
 Revises: 0006_files
@@ -44,9 +44,29 @@ def upgrade() -> None:
     op.create_index(
         "uq_report_files_job_format", "report_files", ["job_key", "format"], unique=True
     )
+    op.create_table(
+        "satisfaction_answers",
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("answer_clear", sa.Boolean(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("answered_at", engine.models.base.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_satisfaction_answers_case_id_cases")
+        ),
+        sa.PrimaryKeyConstraint("case_id", name=op.f("pk_satisfaction_answers")),
+    )
+    op.create_index(
+        op.f("ix_satisfaction_answers_answered_at"),
+        "satisfaction_answers",
+        ["answered_at"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_satisfaction_answers_answered_at"), table_name="satisfaction_answers")
+    op.drop_table("satisfaction_answers")
     op.drop_index("uq_report_files_job_format", table_name="report_files")
     op.drop_index("ix_report_files_report_period", table_name="report_files")
     op.drop_table("report_files")

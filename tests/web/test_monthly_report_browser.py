@@ -132,3 +132,12 @@ def test_a_monthly_report_walks_to_the_interventoria_with_both_files(
     interventor.page.get_by_role("heading", name="Febrero de 2026").wait_for()
     assert interventor.page.get_by_role("link", name="Descargar PDF, versión 3").count() == 1
     look(interventor, "informes")
+
+    interventor.go("/informes/")
+    look(interventor, "indice")
+    interventor.go("/informes/fallas?desde=2026-03-01&hasta=2026-03-31")
+    interventor.page.get_by_role("heading", name="Reporte de fallas", level=1).wait_for()
+    look(interventor, "fallas")
+    interventor.go("/informes/ley?informe=pqrs&desde=2026-01-01&hasta=2026-06-30")
+    interventor.page.get_by_role("heading", name="Informes de ley", level=1).wait_for()
+    look(interventor, "ley")

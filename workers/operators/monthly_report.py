@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine import configuration
+from engine import configuration, satisfaction
 from engine.clock import BOGOTA
 from engine.models import Case, CaseAlert, Event, ProcessInstance
 from workers.documents import monthly_report as monthly_documents
@@ -264,7 +264,7 @@ def prepare(job: Job) -> dict[str, Any]:
         },
         "tendencia": _trend(session, start, now),
         "auditorias": _audit_ratings(session, start, end),
-        "satisfaccion": None,
+        "satisfaccion": satisfaction.summary(session, start, end),
     }
     report["ajustes"] = _adjustments(job)
     report["cambios"] = changes(job.params.get("anterior"), report)
