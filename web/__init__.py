@@ -95,6 +95,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["may_read_console"] = access.may_read_console
     app.jinja_env.globals["may_read_reports"] = access.may_read_reports
     app.jinja_env.globals["may_read_failures"] = access.may_read_failures
+    app.jinja_env.globals["may_file_for_citizen"] = access.may_file_for_citizen
     app.jinja_env.globals["html_lang"] = lambda: str(get_locale()).replace("_", "-")
     _install_catalogue(app)
 

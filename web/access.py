@@ -173,6 +173,18 @@ def may_read_failures(user: User | None) -> bool:
     return failure_leaders(user) != set()
 
 
+FILING_FOR_CITIZEN_GROUPS = frozenset({"asesor", "coordinador", ADMIN_GROUP})
+
+
+def may_file_for_citizen(user: User | None) -> bool:
+    """Asesores (and supervisors) file the requests that come by other channels."""
+    return (
+        user is not None
+        and user.kind == "staff"
+        and bool(FILING_FOR_CITIZEN_GROUPS & user.group_codes)
+    )
+
+
 def permitted(rule: Callable[[User | None], bool]) -> Callable[[F], F]:
     """A staff view that ``rule`` allows for the logged-in user (403 otherwise)."""
 

@@ -59,6 +59,8 @@ class Case(Base):
     # The quality-review draw's verdict (None until drawn): a rejected answer that comes back
     # to 5.2.14 keeps it, and it is counted once in its month (engine/review_draw.py).
     review_drawn: Mapped[bool | None]
+    # How the request arrived: portal | correo | telefono | presencial | chat.
+    channel: Mapped[str] = mapped_column(String(20), default="portal", server_default="portal")
 
 
 class FilingToken(Base):

@@ -1,4 +1,4 @@
-"""report files kept with their period (monthly report XLSX and PDF); satisfaction answers
+"""report files kept with their period (monthly report XLSX and PDF); satisfaction answers; the channel a case came through
 
 Revision ID: 0007_h11b
 Revises: 0006_files
@@ -17,6 +17,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("cases") as batch:
+        batch.add_column(
+            sa.Column("channel", sa.String(length=20), nullable=False, server_default="portal")
+        )
     op.create_table(
         "report_files",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -70,3 +74,5 @@ def downgrade() -> None:
     op.drop_index("uq_report_files_job_format", table_name="report_files")
     op.drop_index("ix_report_files_report_period", table_name="report_files")
     op.drop_table("report_files")
+    with op.batch_alter_table("cases") as batch:
+        batch.drop_column("channel")

@@ -194,9 +194,10 @@ def test_the_worker_builds_the_monthly_files_from_the_case_records(stack, desk):
     volume = sheet_values(workbook, "Volumen")
     assert volume["Queja"] == expected["quejas"] == 2
     assert volume["Reclamo"] == expected["reclamos"] == 3
+    assert volume["Portal web"] == 5  # every case of the month came through the portal
     with zipfile.ZipFile(io.BytesIO(xlsx_row.content)) as package:
         native_charts = [n for n in package.namelist() if n.startswith("xl/charts/chart")]
-    assert len(native_charts) == 7  # 4 volumes, trend, times, review share (no alerts)
+    assert len(native_charts) == 8  # 5 volumes, trend, times, review share (no alerts)
     timeliness = sheet_values(workbook, "Oportunidad")
     assert timeliness["2026-03"] == 5  # the trend row of the month: its volume
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engine import failure_report, legal_reports
+from engine.cases import CHANNELS
 from engine.failure_report import COORDINATOR
 from engine.models import Group, ReportFile
 from web.access import (
@@ -43,6 +44,11 @@ def chart_svg(chart: charts.Chart, element_id: str) -> Markup:
 @bp.app_template_filter("celda")
 def cell_filter(value: object, percent: bool = False) -> str:
     return cell_text(value, percent)  # type: ignore[arg-type]
+
+
+@bp.app_template_filter("canal")
+def channel_filter(code: str | None) -> str:
+    return CHANNELS.get(code or "portal", code or "")
 
 
 @bp.app_template_filter("mes")

@@ -120,6 +120,9 @@ def document(report: dict[str, Any], extra: dict[str, Any] | None = None) -> Rep
         "Casos por servicio", report.get("por_servicio") or {}, "Servicio"
     )
     area_table, area_chart = _counts("Casos por área", report.get("por_area") or {}, "Área")
+    channel_table, channel_chart = _counts(
+        "Casos por canal", report.get("por_canal") or {}, "Canal"
+    )
     class_table, class_chart = _counts(
         "Respuestas por tipificación (5.2.16)",
         report.get("por_clasificacion") or {},
@@ -274,8 +277,8 @@ def document(report: dict[str, Any], extra: dict[str, Any] | None = None) -> Rep
         Section(
             "Volumen",
             "Volumen de casos",
-            (type_table, service_table, area_table, class_table),
-            (type_chart, service_chart, area_chart, class_chart),
+            (type_table, service_table, area_table, channel_table, class_table),
+            (type_chart, service_chart, area_chart, channel_chart, class_chart),
         ),
         Section(
             "Oportunidad",

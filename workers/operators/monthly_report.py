@@ -21,6 +21,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import configuration, satisfaction
+from engine.cases import CHANNELS
 from engine.clock import BOGOTA
 from engine.models import Case, CaseAlert, Event, ProcessInstance
 from workers.documents import monthly_report as monthly_documents
@@ -226,6 +227,10 @@ def prepare(job: Job) -> dict[str, Any]:
         "por_tipo": volumes("tipo", "request_type"),
         "por_servicio": volumes("servicio", "service"),
         "por_area": volumes("area", "area"),
+        "por_canal": {
+            CHANNELS.get(code, code): n
+            for code, n in Counter(c.channel or "portal" for c in cases).most_common()
+        },
         "primera_respuesta_24h": {
             "evaluados": len(first_due),
             "cumplidos": len(first_ok),
