@@ -70,7 +70,7 @@ def pqrs_document(
     term_chart = chart(
         "Oportunidad de las respuestas",
         "bar",
-        ["Dentro del término", "Fuera del término", "En curso"],
+        ["En término", "Fuera de término", "En curso"],
         {
             "Solicitudes": [
                 figures["en_termino"],
