@@ -78,7 +78,9 @@ def test_a_monthly_report_walks_to_the_interventoria_with_both_files(
 
     open_report_task(gerente, "5.2.24 Revisar los reportes del periodo")
     assert gerente.page.get_by_role("link", name="Descargar PDF, versión 2").count() == 1
-    assert "Se explicó el mes sin casos." in gerente.page.locator(".report-panel").inner_text()
+    panel = gerente.page.locator(".report-panel").inner_text()
+    assert "Se explicó el mes sin casos." in panel
+    assert "Las cifras no cambiaron desde la revisión anterior." in panel
     look(gerente, "5.2.24")
     gerente.page.get_by_role("group", name="¿Existen observaciones?").get_by_label("No").check()
     gerente.submit_task()

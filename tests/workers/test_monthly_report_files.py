@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from engine.clock import BOGOTA
-from engine.models import Case, HumanTask, ProcessInstance, ReportFile, User
+from engine.models import Case, Event, HumanTask, ProcessInstance, ReportFile, User
 from tests.workers.harness import wait_for
 
 BOGOTA_OFFSET = "-05:00"
@@ -223,6 +223,16 @@ def test_the_worker_builds_the_monthly_files_from_the_case_records(stack, desk):
         hay_observaciones=True,
         observaciones_reportes="Explique la queja sin primera respuesta.",
     )
+
+    # Meanwhile the record of the pending queja gets its first response (entered late).
+    def first_response(engine, session):
+        session.execute(
+            update(Case)
+            .where(Case.filed_at == at("2026-03-20T16:30:00"))
+            .values(first_response_at=at("2026-03-21T10:00:00"), first_response_kind="respuesta")
+        )
+
+    desk.act(first_response)
     complete_instance_task(
         desk,
         instance_id,
@@ -232,6 +242,16 @@ def test_the_worker_builds_the_monthly_files_from_the_case_records(stack, desk):
     )
     wait_for(lambda: open_task(desk, instance_id) == "ut_5_2_24", timeout=60, what="recomputed")
     assert max(f.version for f in report_files(desk)) == 2
+    recomputed = desk.read(
+        lambda s: s.scalars(
+            select(Event.data)
+            .where(Event.instance_id == instance_id, Event.kind == "service_completed")
+            .order_by(Event.id.desc())
+        ).first()
+    )["reporte"]
+    assert recomputed["comparado"] is True
+    assert [c["indicador"] for c in recomputed["cambios"]] == ["Primera respuesta en 24 horas (%)"]
+    assert recomputed["ajustes"] == ["Se anotó la queja sin primera respuesta."]
     complete_instance_task(desk, instance_id, "ut_5_2_24", "gerente", hay_observaciones=False)
     complete_instance_task(
         desk,

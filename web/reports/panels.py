@@ -22,6 +22,7 @@ class MonthlyPanel:
     document: ReportDocument
     period: str
     changes: list[dict[str, Any]]
+    compared: bool  # recomputed after a review: ``changes`` says what moved since
     files: list[ReportFile]  # every version, newest first
     delivery: dict[str, Any] | None
 
@@ -56,6 +57,7 @@ def report_panel(task: HumanTask, view: TaskView) -> MonthlyPanel | None:
         document=monthly_report.document(report, texts_of(view.data)),
         period=monthly_report.month_name(str(report.get("periodo") or "")),
         changes=list(report.get("cambios") or []),
+        compared=bool(report.get("comparado")),
         files=kept_files(instance.id),
         delivery=view.data.get("envio_informe"),
     )

@@ -273,6 +273,7 @@ def prepare(job: Job) -> dict[str, Any]:
     }
     report["ajustes"] = _adjustments(job)
     report["cambios"] = changes(job.params.get("anterior"), report)
+    report["comparado"] = bool(job.params.get("anterior"))
     return report
 
 
