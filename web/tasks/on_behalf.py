@@ -146,7 +146,8 @@ def _file(
             address=form["direccion"].strip(),
             document_type=kind,
             document_number=number,
-            # No password: the citizen sets one through the portal's password recovery.
+            # No usable password: this citizen follows the case by e-mail (the portal has no
+            # password recovery yet to let them set one).
             password_hash="!" + secrets.token_hex(16),
             consent_policy_version=policy,
             consent_at=moment,
