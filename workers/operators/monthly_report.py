@@ -133,6 +133,7 @@ def _audit_ratings(session: Session, start: datetime, end: datetime) -> list[dic
         .where(
             ProcessInstance.process_id == "auditoria_calidad",
             Event.kind == "service_completed",
+            Event.at >= start,  # an audit's report is written after its week began
         )
         .order_by(Event.id)
     ).all()
