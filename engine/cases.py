@@ -28,6 +28,15 @@ RADICADO_PREFIX = "AV"
 ANSWER_FILES = "adjuntos_respuesta"  # the 5.2.14 form's files sent with the answer
 FILING_STEP = "5.2.5 Radicar la solicitud, queja, reclamo o felicitación"
 
+# How a request can arrive (seed: canales de atención); the portal is the citizen's own.
+CHANNELS = {
+    "portal": "Portal web",
+    "correo": "Correo electrónico",
+    "telefono": "Teléfono",
+    "presencial": "Presencial",
+    "chat": "Chat",
+}
+
 
 def next_radicado(session: Session, year: int) -> str:
     """The next radicado of the year, e.g. ``AV-2026-000123``.

@@ -150,8 +150,19 @@ class Engine:
             run.advance()
         return run
 
-    def file_case(self, citizen: User, filing: dict[str, Any], trail: list[dict[str, Any]]) -> Case:
-        """5.2.5: file a request; assigns the radicado, computes the deadlines, starts the case."""
+    def file_case(
+        self,
+        citizen: User,
+        filing: dict[str, Any],
+        trail: list[dict[str, Any]],
+        channel: str = "portal",
+    ) -> Case:
+        """5.2.5: file a request; assigns the radicado, computes the deadlines, starts the case.
+
+        ``channel``: how the request arrived (an Asesor files the other channels' requests on
+        the citizen's behalf); the radicado, the terms and the e-mails are the same."""
+        if channel not in cases.CHANNELS:
+            raise EngineError(f"El canal «{channel}» no existe.")
         bundle = definitions.latest_bundle(self.session)
         form = bundle.forms["radicar.json"]
         filing = forms.validate(form, filing)
@@ -169,6 +180,7 @@ class Engine:
             subject=filing["asunto"],
             description=filing["descripcion"],
             status="radicado",
+            channel=channel,
             filed_at=now,
             legal_days=legal_days,
             legal_due=self.calendar.add_business_days(now, legal_days),

@@ -39,6 +39,7 @@ OPERATORS = (
     "audit_report",
     "audit_pdf",
     "monthly_report",
+    "report_mail",
 )
 
 FLOW_NODES = frozenset(

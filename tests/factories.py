@@ -113,7 +113,8 @@ WORKER_RESULTS: dict[str, dict[str, Any]] = {
     "audit_sample": {"muestra": []},
     "audit_report": {"informe": "Borrador del informe de auditoría."},
     "audit_pdf": {"generado": True},
-    "monthly_report": {"reporte": {"casos": 0}},
+    "monthly_report": {"reporte": {"casos": 0, "periodo": "2026-02"}, "archivos": {}},
+    "report_mail": {"enviado": True},
 }
 
 

@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.admin.saved_filters import bp as saved_filters_bp
     from web.auth import bp as auth_bp
     from web.portal import bp as portal_bp
+    from web.reports import bp as reports_bp
     from web.studio import bp as studio_bp
     from web.tasks import bp as tasks_bp
 
@@ -85,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(audits_bp)
     app.register_blueprint(saved_filters_bp)
+    app.register_blueprint(reports_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -102,6 +104,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["may_read_definitions"] = access.may_read_definitions
     app.jinja_env.globals["may_read_console"] = access.may_read_console
     app.jinja_env.globals["may_read_audits"] = access.may_read_audits
+    app.jinja_env.globals["may_read_reports"] = access.may_read_reports
+    app.jinja_env.globals["may_read_failures"] = access.may_read_failures
+    app.jinja_env.globals["may_file_for_citizen"] = access.may_file_for_citizen
     app.jinja_env.globals["html_lang"] = lambda: str(get_locale()).replace("_", "-")
     _install_catalogue(app)
 

@@ -179,6 +179,46 @@ def may_change_settings(user: User | None) -> bool:
     return may_administer(user)
 
 
+# The people of the monthly report's chain (5.2.23–5.2.27 and the acta) and the supervisors.
+REPORT_GROUPS = frozenset(
+    {"agente_calidad", "gerente_outsourcing", "interventoria", "coordinador", ADMIN_GROUP}
+)
+
+
+def may_read_reports(user: User | None) -> bool:
+    """The contract report's chain and the supervisors read the reports and their files."""
+    return user is not None and user.kind == "staff" and bool(REPORT_GROUPS & user.group_codes)
+
+
+AREA_PREFIX = "area_"
+
+
+def failure_leaders(user: User | None) -> set[str] | None:
+    """Whose failures ``user`` reads: every leader's (None) for the report's people and the
+    supervisors, their own areas' for an area's staff, nobody's (empty) for anyone else."""
+    if user is None or user.kind != "staff":
+        return set()
+    if may_read_reports(user):
+        return None
+    return {code for code in user.group_codes if code.startswith(AREA_PREFIX)}
+
+
+def may_read_failures(user: User | None) -> bool:
+    return failure_leaders(user) != set()
+
+
+FILING_FOR_CITIZEN_GROUPS = frozenset({"asesor", "coordinador", ADMIN_GROUP})
+
+
+def may_file_for_citizen(user: User | None) -> bool:
+    """Asesores (and supervisors) file the requests that come by other channels."""
+    return (
+        user is not None
+        and user.kind == "staff"
+        and bool(FILING_FOR_CITIZEN_GROUPS & user.group_codes)
+    )
+
+
 def permitted(rule: Callable[[User | None], bool]) -> Callable[[F], F]:
     """A staff view that ``rule`` allows for the logged-in user (403 otherwise)."""
 

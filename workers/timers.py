@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.errors import TaskConflict
+from workers import failure_schedule
 from workers.context import WorkerContext
 from workers.dispatch import commit_and_dispatch
 
@@ -86,3 +87,16 @@ class TimerSweep:
                 return
         for instance in started:
             log.info("started %s (%s)", instance.process_id, instance.business_key)
+        self._queue_failure_reports()
+
+    def _queue_failure_reports(self) -> None:
+        with self.ctx.session_factory() as session:
+            try:
+                queued = failure_schedule.queue_weekly(session, self.ctx.clock.now())
+                commit_and_dispatch(session, self.ctx.dispatcher)
+            except (OperationalError, DBAPIError) as exc:
+                session.rollback()
+                log.info("failure reports not queued now (%s)", exc)
+                return
+        for row in queued:
+            log.info("queued the failure report %s", row.key)

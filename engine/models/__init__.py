@@ -22,6 +22,7 @@ from engine.models.instances import (
 )
 from engine.models.people import AccountToken, Group, User, UserSession, membership
 from engine.models.saved_filters import SavedFilter
+from engine.models.reports import ReportFile, SatisfactionAnswer
 from engine.models.settings import ReviewPeriod, Setting
 
 __all__ = [
@@ -45,8 +46,10 @@ __all__ = [
     "OutboxMessage",
     "ProcessInstance",
     "RadicadoCounter",
+    "ReportFile",
     "ReviewPeriod",
     "SavedFilter",
+    "SatisfactionAnswer",
     "Setting",
     "User",
     "UserSession",

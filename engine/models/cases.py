@@ -62,6 +62,8 @@ class Case(Base):
     # SHA-256 of the code the acknowledgement e-mail gives the citizen to look the case up
     # without logging in (engine/lookup_codes.py); cases filed before it have none.
     lookup_code_hash: Mapped[str | None] = mapped_column(String(64))
+    # How the request arrived: portal | correo | telefono | presencial | chat.
+    channel: Mapped[str] = mapped_column(String(20), default="portal", server_default="portal")
 
 
 class FilingToken(Base):

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from engine.errors import FormInvalid
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import Engine
 from tests import factories as f
@@ -183,13 +184,12 @@ def test_a_week_without_answered_cases_skips_the_f182_loop(office):
 def test_the_monthly_report_loops_on_observations_until_clean(office):
     engine, people = office
     report = started(engine, "informe_mensual")
-    f.complete_services(engine, {"monthly_report": {"reporte": {"casos": 10}}})
+    f.complete_services(engine)
     act(
         engine,
         people,
         report,
         "ut_5_2_23",
-        periodo="2026-02",
         comentarios_reportes="Indicadores del mes.",
     )
     act(
@@ -201,6 +201,7 @@ def test_the_monthly_report_loops_on_observations_until_clean(office):
         observaciones_reportes="Falta el detalle de vencidos.",
     )
     act(engine, people, report, "ut_5_2_25", ajustes_realizados="Se agregó el detalle de vencidos.")
+    assert f.complete_services(engine) == ["monthly_report:"]  # recomputed with the adjustments
     act(engine, people, report, "ut_5_2_24", hay_observaciones=False)
     act(
         engine,
@@ -209,6 +210,7 @@ def test_the_monthly_report_loops_on_observations_until_clean(office):
         "ut_5_2_26",
         resumen_ejecutivo="Resumen del mes de febrero de 2026 sin novedades graves.",
     )
+    assert f.complete_services(engine) == ["monthly_report:"]  # the consolidated files
     act(
         engine,
         people,
@@ -219,6 +221,7 @@ def test_the_monthly_report_loops_on_observations_until_clean(office):
         medio_magnetico=True,
         interventores="Comité de Interventoría",
     )
+    assert f.complete_services(engine) == ["report_mail:"]  # both files to the Interventoría
     act(
         engine,
         people,
@@ -235,3 +238,29 @@ def test_no_period_before_the_first_cycle(session):
     engine = Engine(session, f.ManualClock(datetime(2025, 12, 1, tzinfo=UTC)))
     f.deploy(engine)
     assert engine.start_due_schedules() == []
+
+
+def test_the_monthly_report_names_its_month_and_is_sent_by_at_least_one_medium(office):
+    engine, people = office
+    report = started(engine, "informe_mensual")
+    f.complete_services(engine)
+    task = ready(engine, report)
+    view = engine.task_view(task.id, people[task.candidate_group])
+    assert view.prefill["periodo_informe"] == "2026-02"  # AAAA-MM, as its form asks
+    act(engine, people, report, "ut_5_2_23", comentarios_reportes="Indicadores del mes.")
+    act(engine, people, report, "ut_5_2_24", hay_observaciones=False)
+    act(engine, people, report, "ut_5_2_26", resumen_ejecutivo="Resumen del mes sin novedades.")
+    f.complete_services(engine)
+    task = ready(engine, report)
+    with pytest.raises(FormInvalid) as refused:
+        engine.complete_task(
+            task.id,
+            people[task.candidate_group],
+            dict(
+                fecha_remision="2026-03-12",
+                medio_fisico=False,
+                medio_magnetico=False,
+                interventores="Comité de Interventoría",
+            ),
+        )
+    assert "al menos un medio" in refused.value.errors["medio_magnetico"]

@@ -43,6 +43,12 @@ CONTEXT = {
     "nombre": "María", "enlace": "http://portal.test/cuenta/verificar/x", "horas": 24,
     "ingreso": "http://portal.test/cuenta/ingresar", "minutos": 60, "pie_ciudadano": True,
     "enlace_consulta": "http://portal.test/consulta",
+    # The monthly report (report_mail) and the failure report (failure_report).
+    "periodo": "marzo de 2026", "interventores": "Inés", "version": 3,
+    "archivos": ["informe-mensual-2026-03-v3.pdf", "informe-mensual-2026-03-v3.xlsx"],
+    "lider": "Coordinación", "fallas": [
+        {"radicado": "AV-2026-000123", "termino": "Término legal", "vencia": "1 abr 2026",
+         "horas": 5.5, "pendiente": True, "estado": "En trámite"}],
 }  # fmt: skip
 
 

@@ -81,6 +81,8 @@ OPERATION_LABELS = {
     "audit_sample": _l("Muestra de auditoría"),
     "audit_report": _l("Informe de auditoría"),
     "monthly_report": _l("Reportes del mes"),
+    "report_mail": _l("Envío del informe"),
+    "failure_report": _l("Reporte de fallas"),
 }
 OUTBOX_LABELS = {
     "pending": _l("Pendiente"),

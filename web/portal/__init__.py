@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 
-from web.portal import views  # noqa: E402, F401
+from web.portal import satisfaction, views  # noqa: E402, F401

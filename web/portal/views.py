@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from engine import satisfaction
 from engine.errors import EngineError, FormInvalid
 from engine.models import Attachment, Case, HumanTask, User
 from engine.models.cases import ANSWER, CITIZEN_FILED
@@ -195,6 +196,7 @@ def case_detail(radicado: str) -> str:
         answer_files=[a for a in attachments if a.visibility == ANSWER],
         services=choice_titles(schema, "servicio"),
         types=choice_titles(schema, "tipo"),
+        survey_open=satisfaction.may_answer(db.session, case),
     )
 
 

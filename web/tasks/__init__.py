@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("tasks", __name__, template_folder="templates", url_prefix="/bandeja")
 
-from web.tasks import views  # noqa: E402, F401
+from web.tasks import on_behalf, views  # noqa: E402, F401

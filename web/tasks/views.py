@@ -48,6 +48,7 @@ from web.input_rules import (
 )
 from web.legacy_panel import legacy_panel, looked_up_since
 from web.outbox import commit
+from web.reports.panels import report_panel
 from web.step_records import records_before
 from web.tasks import bp
 from web.tasks.handoff import after_completion
@@ -237,6 +238,7 @@ def _render_task(
             view.data.get("consulta_legado"), earlier[0].at if earlier else None
         ),
         earlier=earlier,
+        report=report_panel(task, view),
         members=_group_members(task.candidate_group) if may_reassign(g.user, task) else [],
         supervisor=may_reassign(g.user, task),
         assignee=db.session.get(User, task.assignee_id) if task.assignee_id else None,

@@ -102,6 +102,18 @@ def _nice_ceiling(value: float) -> float:
     return 10 * magnitude
 
 
+def _axis_ceiling(chart: Chart) -> float:
+    """The top of the value axis: 100 for percentages, a multiple of 4 for small counts (so the
+    four grid steps fall on whole numbers), else a round number above the largest value."""
+    top = chart.maximum()
+    if chart.units == "%" and top <= 100:
+        return 100.0
+    values = [v for s in chart.series for v in s.values if v is not None]
+    if values and all(float(v).is_integer() for v in values) and top <= 20:
+        return float(max(4, 4 * -(-int(top) // 4)))
+    return _nice_ceiling(top)
+
+
 def _describe(chart: Chart) -> str:
     parts = [chart.description] if chart.description else []
     for series in chart.series:
@@ -116,13 +128,13 @@ def _describe(chart: Chart) -> str:
 
 
 # SVG geometry (user units; the drawing scales to its container through viewBox).
-_WIDTH, _HEIGHT = 640, 320
-_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 40, 72
+_WIDTH, _HEIGHT = 560, 320
+_LEFT, _RIGHT, _TOP, _BOTTOM = 60, 16, 40, 76
 
 
 def svg(chart: Chart, element_id: str = "") -> str:
     """Inline SVG markup for a page (safe to mark as ``Markup``: every text is escaped)."""
-    ceiling = _nice_ceiling(chart.maximum())
+    ceiling = _axis_ceiling(chart)
     plot_w = _WIDTH - _LEFT - _RIGHT
     plot_h = _HEIGHT - _TOP - _BOTTOM
     count = max(len(chart.categories), 1)
@@ -137,7 +149,7 @@ def svg(chart: Chart, element_id: str = "") -> str:
         f'class="chart" role="img" aria-labelledby="{prefix}-title {prefix}-desc">',
         f'<title id="{prefix}-title">{escape(chart.title)}</title>',
         f'<desc id="{prefix}-desc">{escape(_describe(chart))}</desc>',
-        f'<text x="{_LEFT}" y="22" font-size="15" font-weight="bold" fill="#1a1a1a">'
+        f'<text x="{_LEFT}" y="22" font-size="17" font-weight="bold" fill="#1a1a1a">'
         f"{escape(chart.title)}</text>",
     ]
     # Grid and y axis labels.
@@ -149,21 +161,21 @@ def svg(chart: Chart, element_id: str = "") -> str:
             f'stroke="#d0d0d0" stroke-width="1"/>'
         )
         out.append(
-            f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" '
+            f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" font-size="13" text-anchor="end" '
             f'fill="#333">{escape(format_value(value))}</text>'
         )
     if chart.units:
         out.append(
-            f'<text x="12" y="{_TOP + plot_h / 2:.1f}" font-size="11" fill="#333" '
+            f'<text x="12" y="{_TOP + plot_h / 2:.1f}" font-size="13" fill="#333" '
             f'transform="rotate(-90 12 {_TOP + plot_h / 2:.1f})" text-anchor="middle">'
             f"{escape(chart.units)}</text>"
         )
     # Category labels.
     for index, category in enumerate(chart.categories):
         x = _LEFT + slot * (index + 0.5)
-        label = category if len(category) <= 14 else category[:13] + "…"
+        label = category if len(category) <= 12 else category[:11] + "…"
         out.append(
-            f'<text x="{x:.1f}" y="{_TOP + plot_h + 16}" font-size="11" text-anchor="middle" '
+            f'<text x="{x:.1f}" y="{_TOP + plot_h + 16}" font-size="13" text-anchor="middle" '
             f'fill="#333">{escape(label)}</text>'
         )
     # Data.
@@ -215,9 +227,9 @@ def svg(chart: Chart, element_id: str = "") -> str:
                 f'stroke-width="2" stroke-dasharray="4 2"/>'
             )
         out.append(
-            f'<text x="{x + 16}" y="{y}" font-size="11" fill="#1a1a1a">{escape(name)}</text>'
+            f'<text x="{x + 16}" y="{y}" font-size="13" fill="#1a1a1a">{escape(name)}</text>'
         )
-        x += 28 + 6.5 * len(name)
+        x += 30 + 7.5 * len(name)
     out.append("</svg>")
     return "".join(out)
 
@@ -260,7 +272,9 @@ def png(chart: Chart, width_in: float = 7.0, height_in: float = 3.4, dpi: int = 
             label.set_horizontalalignment("right")
     if chart.units:
         axes.set_ylabel(chart.units, fontsize=9)
-    axes.set_ylim(bottom=0, top=_nice_ceiling(chart.maximum()))
+    ceiling = _axis_ceiling(chart)
+    axes.set_ylim(bottom=0, top=ceiling)
+    axes.set_yticks([ceiling * step / 4 for step in range(5)])
     axes.grid(axis="y", color="#d0d0d0", linewidth=0.8)
     axes.set_axisbelow(True)
     for side in ("top", "right"):

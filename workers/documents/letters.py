@@ -29,6 +29,7 @@ _PLAIN = str.maketrans(
         "•": "-",
         "€": "EUR",
         "\u00a0": " ",
+        "\u202f": " ",  # Babel's narrow no-break space (before "a. m.")
         "\u200b": "",
     }
 )

@@ -13,9 +13,11 @@ from workers.operators import (
     audit_pdf,
     audit_report,
     audit_sample,
+    failure_mail,
     legacy_lookup,
     monthly_report,
     notify,
+    report_mail,
 )
 
 OPERATORS = {
@@ -26,6 +28,8 @@ OPERATORS = {
     "audit_pdf": audit_pdf,
     "monthly_report": monthly_report,
     "account_mail": account_mail,
+    "report_mail": report_mail,
+    "failure_report": failure_mail,
 }
 
 __all__ = ["OPERATORS", "Job"]

@@ -1,0 +1,111 @@
+"""Figures for the reports the law asks a Colombian entity to publish, from the case records.
+
+- Ley 1474 de 2011, art. 76 (the semiannual PQRS report): requests received, by type, by
+  service and by area, time to answer, answered in and out of term, escalated, pending.
+- Ley 1712 de 2014 and Decreto 103 de 2015, art. 52 (the information-request report): requests
+  for information or documents (``solicitud`` of modality ``documentos``) received, escalated,
+  the time taken to answer each one.
+
+Times to answer are calendar days from filing to the answer, which a reader can check against
+the two dates; whether an answer was in term follows each case's own legal deadline (business
+days, holidays and any prórroga included). The records do not say whether access was denied
+or a request was transferred to another entity, so those two figures are not reported.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.models import Case
+
+INFORMATION_TYPE = "solicitud"
+INFORMATION_MODALITY = "documentos"
+
+
+@dataclass(frozen=True)
+class Answered:
+    radicado: str
+    filed_at: datetime
+    answered_at: datetime | None
+    days: float | None  # calendar days from filing to the answer
+    in_term: bool | None  # None while the term runs
+    escalated: bool
+    status: str
+
+
+def _cases(session: Session, start: datetime, end: datetime) -> list[Case]:
+    return list(
+        session.scalars(
+            select(Case).where(Case.filed_at >= start, Case.filed_at < end).order_by(Case.filed_at)
+        )
+    )
+
+
+def _answered(case: Case, now: datetime) -> Answered:
+    days = None
+    if case.answered_at is not None:
+        days = round((case.answered_at - case.filed_at).total_seconds() / 86400, 1)
+    if case.answered_at is not None:
+        in_term: bool | None = case.answered_at <= case.legal_due
+    elif case.withdrawn_at is None and case.legal_due < now:
+        in_term = False
+    else:
+        in_term = None
+    return Answered(
+        case.radicado, case.filed_at, case.answered_at, days, in_term, case.escalated, case.status
+    )
+
+
+def _average(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def pqrs_report(session: Session, start: datetime, end: datetime, now: datetime) -> dict:
+    """Ley 1474 de 2011, art. 76."""
+    cases = _cases(session, start, end)
+    rows = [_answered(c, now) for c in cases]
+    return {
+        "recibidas": len(cases),
+        "por_tipo": dict(Counter(c.request_type for c in cases).most_common()),
+        "por_servicio": dict(Counter(c.service for c in cases).most_common()),
+        "por_area": dict(Counter(c.area or "" for c in cases).most_common()),
+        "respondidas": sum(r.answered_at is not None for r in rows),
+        "en_termino": sum(r.in_term is True for r in rows),
+        "fuera_de_termino": sum(r.in_term is False for r in rows),
+        "en_curso": sum(r.in_term is None for r in rows),
+        "escaladas": sum(c.escalated for c in cases),
+        "desistidas": sum(c.withdrawn_at is not None for c in cases),
+        "dias_promedio": _average([r.days for r in rows if r.days is not None]),
+        "dias_promedio_por_tipo": {
+            kind: _average(
+                [
+                    r.days
+                    for r, c in zip(rows, cases, strict=True)
+                    if c.request_type == kind and r.days is not None
+                ]
+            )
+            for kind in sorted({c.request_type for c in cases})
+        },
+    }
+
+
+def information_report(session: Session, start: datetime, end: datetime, now: datetime) -> dict:
+    """Ley 1712 de 2014 and Decreto 103 de 2015, art. 52."""
+    cases = [
+        c
+        for c in _cases(session, start, end)
+        if c.request_type == INFORMATION_TYPE and c.modality == INFORMATION_MODALITY
+    ]
+    rows = [_answered(c, now) for c in cases]
+    return {
+        "recibidas": len(cases),
+        "escaladas": sum(c.escalated for c in cases),
+        "respondidas": sum(r.answered_at is not None for r in rows),
+        "en_termino": sum(r.in_term is True for r in rows),
+        "fuera_de_termino": sum(r.in_term is False for r in rows),
+        "dias_promedio": _average([r.days for r in rows if r.days is not None]),
+        "solicitudes": rows,
+    }
