@@ -71,8 +71,8 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from web.admin import bp as admin_bp
-    from web.audits import bp as audits_bp
     from web.admin.saved_filters import bp as saved_filters_bp
+    from web.audits import bp as audits_bp
     from web.auth import bp as auth_bp
     from web.portal import bp as portal_bp
     from web.reports import bp as reports_bp

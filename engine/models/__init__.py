@@ -21,8 +21,8 @@ from engine.models.instances import (
     ProcessInstance,
 )
 from engine.models.people import AccountToken, Group, User, UserSession, membership
-from engine.models.saved_filters import SavedFilter
 from engine.models.reports import ReportFile, SatisfactionAnswer
+from engine.models.saved_filters import SavedFilter
 from engine.models.settings import ReviewPeriod, Setting
 
 __all__ = [
@@ -48,8 +48,8 @@ __all__ = [
     "RadicadoCounter",
     "ReportFile",
     "ReviewPeriod",
-    "SavedFilter",
     "SatisfactionAnswer",
+    "SavedFilter",
     "Setting",
     "User",
     "UserSession",
