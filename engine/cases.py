@@ -74,8 +74,11 @@ def facts(case: Case) -> dict[str, Any]:
         "suspendido": case.info_requested_at is not None,
         "vence_informacion": _iso(case.info_due),
         "respuesta_final_en": _iso(case.answered_at),
+        "radicado_en": _iso(case.filed_at),
         "vence_primera_respuesta": _iso(case.first_response_due),
-        "recordar_primera_respuesta": _iso(first_response_reminder(case.first_response_due)),
+        "recordar_primera_respuesta": _iso(
+            first_response_reminder(case.first_response_due) if case.first_response_due else None
+        ),
         "vence_legal": _iso(case.legal_due),
         "recordar_legal": _iso(case.legal_reminder_at),
         "vence_area": _iso(case.area_due),
