@@ -12,7 +12,7 @@ from lxml import etree
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from engine import drafts
+from engine import drafts, migration
 from engine.definition_diff import compare
 from engine.errors import DefinitionInvalid, EngineError, NotFound
 from engine.models import Deployment
@@ -257,4 +257,60 @@ def compare_versions() -> str:
             "eliminado": _("Eliminado"),
             "modificado": _("Modificado"),
         },
+    )
+
+
+# --- moving running instances to a newer version ------------------------------------------
+
+
+def _chosen_version(versions: list[int]) -> int:
+    chosen = request.values.get("version", type=int)
+    return chosen if chosen in versions else versions[-1]
+
+
+@bp.get("/migracion")
+@permitted(may_read_definitions)
+def migration_page() -> str:
+    """The dry run: every instance on an older version, whether it can move and why not."""
+    versions = db.session.scalars(select(Deployment.version).order_by(Deployment.version)).all()
+    version = _chosen_version(versions)
+    verdicts = [
+        migration.check(g.engine, instance.id, version)
+        for instance in migration.candidates(g.engine, version)
+    ]
+    db.session.rollback()  # the dry run loads instances; nothing of it is kept
+    return render_template(
+        "studio/migration.html",
+        versions=versions,
+        version=version,
+        verdicts=verdicts,
+        movable=sum(1 for v in verdicts if v.movable),
+        may_edit=may_edit_definitions(g.user),
+    )
+
+
+@bp.post("/migracion")
+@permitted(may_edit_definitions)
+def migrate_instances() -> str | Response:
+    """Move the chosen instances (or every one that can move), each in its own transaction."""
+    versions = db.session.scalars(select(Deployment.version).order_by(Deployment.version)).all()
+    version = _chosen_version(versions)
+    if request.form.get("todas"):
+        ids = [
+            instance.id
+            for instance in migration.candidates(g.engine, version)
+            if migration.check(g.engine, instance.id, version).movable
+        ]
+    else:
+        ids = [int(v) for v in request.form.getlist("instancia") if v.isdigit()][:500]
+    db.session.rollback()
+    if not ids:
+        flash(_("No eligió ninguna instancia que se pueda mover."), "error")
+        return redirect(url_for("studio.migration_page", version=version))
+    outcomes = migration.migrate_each(
+        g.engine, ids, g.user.id, version, db.session.commit, db.session.rollback
+    )
+    moved = sum(1 for o in outcomes if o.moved)
+    return render_template(
+        "studio/migration_done.html", outcomes=outcomes, moved=moved, version=version
     )
