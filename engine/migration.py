@@ -23,6 +23,7 @@ What ``migrate_workflow`` does not do, and this module does instead (see ``docs/
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -54,6 +55,8 @@ class Verdict:
     to_version: int
     reasons: list[str] = field(default_factory=list)  # why it cannot move (empty: it can)
     notes: list[str] = field(default_factory=list)  # what moving changes for it
+    # The case's first-response deadline now and under the new version, when it changes.
+    first_response: tuple[datetime, datetime] | None = None
 
     @property
     def movable(self) -> bool:
@@ -145,7 +148,27 @@ def _plan(engine: "Engine", instance: ProcessInstance, target_id: int) -> _Plan:
         for task in diff.alignment:
             if task.has_state(WAITING) and diff.alignment[task] is not None:
                 _check_wait(plan, task, diff.alignment[task], task in diff.changed)
+    _check_first_response(plan)
     return plan
+
+
+def _check_first_response(plan: _Plan) -> None:
+    """The case's first-response deadline under the new version's diagram."""
+    from engine.runtime import CASE_PROCESS, FIRST_RESPONSE_TIMER
+
+    run, case = plan.run, plan.run.case
+    if case is None or run.instance.process_id != CASE_PROCESS:
+        return
+    try:
+        due = timer_due(
+            run.engine, plan.target, CASE_PROCESS, FIRST_RESPONSE_TIMER, case,
+            dict(run.workflow.task_tree.data),
+        )  # fmt: skip
+    except EngineError as error:
+        plan.verdict.reasons.append(str(error))
+        return
+    if due != case.first_response_due:
+        plan.verdict.first_response = (case.first_response_due, due)
 
 
 def _check_wait(plan: _Plan, task: Task, new_spec: Any, changed: bool) -> None:
