@@ -118,6 +118,10 @@ MSG = {
     ),
 }
 
+# A condition in another engine's language (JUEL ``${…}``, FEEL ``=…``): explained by
+# engine.foreign_bpmn instead of as a Python syntax error.
+FOREIGN_EXPRESSION = re.compile(r"^\s*(\$\{|#\{|=)")
+
 # Never resolve entities nor touch the network, whatever the uploaded file declares.
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _XSD_LOCK = threading.Lock()  # an XMLSchema keeps its error log on the shared object
@@ -340,6 +344,9 @@ def check_bpmn(
             if local in FLOW_NODES and element.get("id") not in shapes:
                 problems.append(_at(name, element, MSG["no_shape"], "warning"))
         problems += _check_flow(name, process)
+    from engine import foreign_bpmn  # it builds on this module's helpers
+
+    problems += foreign_bpmn.check(name, root)
     return problems
 
 
@@ -355,7 +362,7 @@ def _check_element(
     problems: list[Problem] = []
     if local in FLOW_NODES and element.tag not in SUPPORTED_TAGS:
         problems.append(_at(name, element, MSG["unsupported"].format(local)))
-    if local in EXPRESSIONS:
+    if local in EXPRESSIONS and not FOREIGN_EXPRESSION.match(element.text or ""):
         problems += _expression(name, element, element.text, "eval", EXPRESSIONS[local])
     xpath = "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
     for prop in element.xpath(xpath, namespaces=NS):  # any task may carry properties
@@ -662,6 +669,9 @@ def _owner_id(node: etree._Element) -> str | None:
 
 def _at(name: str, node: etree._Element, message: str, severity: str = "error") -> Problem:
     return Problem(name, node.sourceline, _owner_id(node), message, severity)
+
+
+at = _at  # for the checks of diagrams from other tools (engine.foreign_bpmn)
 
 
 # --- forms -----------------------------------------------------------------------------------

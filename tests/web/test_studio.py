@@ -142,3 +142,43 @@ def test_init_db_says_which_version_it_deployed_and_what_changed(app: Flask, tmp
     form.write_text(form.read_text().replace("Tipificar", "Tipificar el caso", 1))
     app.config["DEFINITIONS_ROOT"] = str(copy)
     assert init_db(app) == "Versión 2 desplegada. Archivos: forms/tipificar.json (modificado)."
+
+
+def test_a_diagram_from_another_tool_opens_with_what_the_engine_does_not_run_explained(
+    app: Flask, world
+) -> None:
+    from pathlib import Path
+
+    world.staff("dueno", "dueno_proceso")
+    client = app.test_client()
+    log_in_staff(client, "dueno")
+    source = Path(__file__).parent.parent / "engine" / "data" / "camunda_modeler.bpmn"
+    answer = client.post(
+        "/estudio/importar",
+        data={"destino": "nuevo", "archivo": (io.BytesIO(source.read_bytes()), "Viáticos v2.bpmn")},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith("/estudio/diagramas/bpmn/viaticos_v2.bpmn")
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Se importó" in page
+    for expected in (
+        "formKey",  # another engine's attribute, with what to use instead
+        "Formulario (archivo en forms/)",
+        "javascript",  # a script in another language
+        "bpmn:complexGateway",  # an element the engine does not run
+        "debe ir entre comillas",  # an ISO duration without quotes
+        "JUEL o FEEL",  # a condition in another engine's language
+    ):
+        assert expected in page, expected
+    assert "Traceback" not in page
+
+    for bad, message in ((b"<bpmn:definitions", "no es XML bien formado"),
+                         (b"<html></html>", "no es un diagrama BPMN 2.0"),
+                         (b"\xff\xfe", "UTF-8")):  # fmt: skip
+        refused = client.post(
+            "/estudio/importar",
+            data={"destino": "nuevo", "archivo": (io.BytesIO(bad), "x.bpmn")},
+            content_type="multipart/form-data",
+        )
+        assert message in client.get(refused.headers["Location"]).get_data(as_text=True)

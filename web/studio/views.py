@@ -2,6 +2,8 @@
 
 import io
 import json
+import re
+import unicodedata
 import zipfile
 from typing import Any
 
@@ -84,6 +86,7 @@ def index() -> str:
         pending=pending,
         may_edit=may_edit_definitions(g.user),
         min_comment=drafts.MIN_COMMENT_CHARS,
+        diagrams=[row for row in rows if row["is_diagram"]],
     )
 
 
@@ -314,3 +317,87 @@ def migrate_instances() -> str | Response:
     return render_template(
         "studio/migration_done.html", outcomes=outcomes, moved=moved, version=version
     )
+
+
+# --- importing a diagram drawn in another tool ----------------------------------------------
+
+NEW_DIAGRAM = "nuevo"
+
+
+def _import_path(choice: str, filename: str, files: dict[str, str]) -> str | None:
+    """The bundle path an imported file goes to: an existing diagram, or a new one named after
+    the uploaded file."""
+    if choice != NEW_DIAGRAM:
+        return choice if choice in files and choice.endswith(".bpmn") else None
+    stem = filename.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_")
+    path = f"bpmn/{stem.lower()[:60] or 'importado'}.bpmn"
+    return None if path in files else path
+
+
+@bp.post("/importar")
+@permitted(may_edit_definitions)
+def import_diagram() -> Response:
+    upload = request.files.get("archivo")
+    if upload is None or not upload.filename:
+        flash(_("Elija el archivo BPMN que quiere importar."), "error")
+        return redirect(url_for("studio.index"))
+    raw = upload.read(drafts.MAX_FILE_CHARS + 1)
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        content = None
+    if content is None or len(raw) > drafts.MAX_FILE_CHARS:
+        flash(_("El archivo debe ser texto UTF-8 de máximo 2 MB."), "error")
+        return redirect(url_for("studio.index"))
+    problem = import_problem(content)
+    if problem:
+        flash(problem, "error")
+        return redirect(url_for("studio.index"))
+    files = drafts.working_files(db.session)
+    path = _import_path(request.form.get("destino", NEW_DIAGRAM), upload.filename, files)
+    if path is None:
+        flash(
+            _("Ya existe un diagrama con ese nombre: elíjalo como destino para reemplazarlo."),
+            "error",
+        )
+        return redirect(url_for("studio.index"))
+    current = drafts.drafts(db.session).get(path)
+    problems = drafts.save(
+        db.session, path, content, current.revision if current else 0, g.user, now()
+    )[1]
+    db.session.commit()
+    errors = sum(1 for p in problems if p.severity == "error")
+    flash(
+        _(
+            "Se importó %(name)s como borrador de %(path)s. Revise lo señalado en el diagrama: "
+            "%(errors)s error(es) y %(warnings)s aviso(s).",
+            name=upload.filename,
+            path=path,
+            errors=errors,
+            warnings=len(problems) - errors,
+        ),
+        "success" if not errors else "error",
+    )
+    return redirect(url_for("studio.diagram", path=path))
+
+
+def import_problem(content: str) -> str | None:
+    """Why a file cannot be opened as a diagram at all (not XML, not BPMN), in Spanish."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.fromstring(content.encode("utf-8"), parser)
+    except etree.XMLSyntaxError as error:
+        return _(
+            "El archivo no es XML bien formado (línea %(line)s); no se puede abrir.",
+            line=error.lineno,
+        )
+    if etree.QName(root).localname != "definitions" or "BPMN" not in (
+        etree.QName(root).namespace or ""
+    ):
+        return _(
+            "El archivo no es un diagrama BPMN 2.0 (su raíz es «%(root)s»).",
+            root=etree.QName(root).localname,
+        )
+    return None
