@@ -14,6 +14,8 @@ from web.demo import init_db
 from web.extensions import db
 
 CASE = "bpmn/caso_pqrs.bpmn"
+# The file each studio page opens in the route sweep (the rest take the case diagram).
+SAMPLE_PATHS = {"studio.table": "bpmn/terminos_legales.dmn", "studio.form": "forms/radicar.json"}
 
 
 def routes(app: Flask) -> list[tuple[str, str, bool]]:
@@ -22,7 +24,8 @@ def routes(app: Flask) -> list[tuple[str, str, bool]]:
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("studio."):
             continue
-        url = rule.rule.replace("<path:path>", CASE).replace("<int:version>", "1")
+        path = SAMPLE_PATHS.get(rule.endpoint, CASE)
+        url = rule.rule.replace("<path:path>", path).replace("<int:version>", "1")
         url += "?de=1&a=1" if rule.endpoint == "studio.compare_versions" else ""
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             found.append((method, url, method != "GET"))

@@ -165,3 +165,34 @@ def test_every_diagram_round_trips_through_the_modelers_save(served, browser) ->
         )
         assert "spiffworkflow:properties" in saved[path] or "auditoria" in path
     assert meaning(definitions.parse(saved)) == meaning(definitions.parse(files))
+
+
+def cell(page: Any, element_id: str, text: str) -> None:
+    target = page.locator(f'[data-table] [data-element-id="{element_id}"]')
+    target.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    page.locator("h1").click()  # leave the cell
+    page.get_by_role("button", name="Guardar borrador y validar").click()
+
+
+def test_an_owner_edits_a_decision_table_and_sees_the_broken_rule_marked(served, browser) -> None:  # noqa: F811
+    _, base = served
+    page = browser.new_context(locale="es-CO").new_page()  # the app's CSP applies
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, base, "dueno")
+    page.goto(base + "/estudio/")
+    page.get_by_role("link", name="Términos legales", exact=True).first.click()
+    page.wait_for_selector("[data-dmn-editor][data-ready=true]")
+    cell(page, "terminos_legales_r2_o0", "30 +")
+    page.wait_for_selector("[data-problem-list] li.problem-error")
+    assert page.locator("tr.row-error").count() == 1
+    assert page.locator('td.cell-error[data-element-id="terminos_legales_r2_o0"]').count() == 1
+    shot(page, "table-problem")
+    cell(page, "terminos_legales_r2_o0", "35")
+    page.get_by_text("Borrador guardado, sin problemas.").wait_for()
+    assert page.locator("tr.row-error").count() == 0
+    page.goto(base + "/estudio/comparar")
+    assert "Salida 1: «30» → «35»" in page.inner_text("main")
+    assert errors == []

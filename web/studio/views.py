@@ -59,6 +59,15 @@ def problem_dicts(problems: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _editor_url(path: str) -> str | None:
+    """Where a file of the definition is edited in the studio."""
+    if path.endswith(".bpmn"):
+        return url_for("studio.diagram", path=path)
+    if path.endswith(".dmn"):
+        return url_for("studio.table", path=path)
+    return None
+
+
 @bp.get("/")
 @permitted(may_read_definitions)
 def index() -> str:
@@ -71,6 +80,7 @@ def index() -> str:
             "kind": KINDS[path.rsplit(".", 1)[1]],
             "draft": pending.get(path),
             "is_diagram": path.endswith(".bpmn"),
+            "editor": _editor_url(path),
         }
         for path, content in sorted(files.items())
     ]
@@ -102,6 +112,26 @@ def diagram(path: str) -> str:
     draft = drafts.drafts(db.session).get(path)
     return render_template(
         "studio/diagram.html",
+        path=path,
+        name=describe(path, files[path]),
+        draft=draft,
+        revision=draft.revision if draft else 0,
+        problems=problem_dicts(drafts.problems_of(db.session, path)),
+        may_edit=may_edit_definitions(g.user),
+    )
+
+
+@bp.get("/tablas/<path:path>")
+@permitted(may_read_definitions)
+def table(path: str) -> str:
+    """The decision table editor (dmn-js); administrators get it read-only."""
+    drafts.check_path(path)
+    files = drafts.working_files(db.session)
+    if not path.endswith(".dmn") or path not in files:
+        abort(404)
+    draft = drafts.drafts(db.session).get(path)
+    return render_template(
+        "studio/table.html",
         path=path,
         name=describe(path, files[path]),
         draft=draft,
