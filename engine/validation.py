@@ -694,7 +694,71 @@ def check_form(name: str, text: str) -> list[Problem]:
         )
         message = MSG["form_schema"].format(exc.json_path, detail)
         return [Problem(name, line, None, message)]
-    return []
+    return _form_conventions(name, text, schema)
+
+
+FIELD_TYPES = ("string", "integer", "number", "boolean", "array")
+FIELD_WIDGETS = frozenset(
+    {"text", "textarea", "number", "date", "datetime", "email", "checkbox", "checkboxes", "file",
+     "select", "radio", "hidden"}
+)  # fmt: skip (what web/templates/_fields.html draws)
+
+
+def _form_conventions(name: str, text: str, schema: dict[str, Any]) -> list[Problem]:
+    """Our conventions for task forms (docs/bpmn-conventions.md): an object of titled fields
+    of the types the task page draws; problems carry the field name as their element."""
+    if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
+        return [Problem(name, 1, None, 'El formulario debe ser "type": "object" con "properties".')]
+    problems = []
+    properties = schema["properties"]
+    for field, prop in properties.items():
+        line = _json_line(text, ["properties", field])
+        if not isinstance(prop, dict):
+            problems.append(Problem(name, line, field, f"El campo «{field}» no es un objeto."))
+            continue
+        kind, widget = prop.get("type"), prop.get("x-widget")
+        if kind not in FIELD_TYPES:
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    field,
+                    f"El campo «{field}» debe tener un tipo de los que la página de la tarea "
+                    f"sabe mostrar ({', '.join(FIELD_TYPES)}); tiene «{kind}».",
+                )
+            )
+        if widget is not None and widget not in FIELD_WIDGETS:
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    field,
+                    f"El campo «{field}» pide el control «{widget}», que no existe; use uno de: "
+                    f"{', '.join(sorted(FIELD_WIDGETS))}.",
+                )
+            )
+        if not prop.get("title"):
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    field,
+                    f"El campo «{field}» no tiene título (title): la persona vería su nombre "
+                    "interno.",
+                    "warning",
+                )
+            )
+    for field in schema.get("required", []):
+        if field not in properties:
+            problems.append(
+                Problem(
+                    name,
+                    _json_line(text, ["required"]),
+                    None,
+                    f"«{field}» está en required pero no es un campo del formulario.",
+                )
+            )
+    return problems
 
 
 def _json_line(text: str, path: Iterable[Any]) -> int | None:

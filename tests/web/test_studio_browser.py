@@ -196,3 +196,35 @@ def test_an_owner_edits_a_decision_table_and_sees_the_broken_rule_marked(served,
     page.goto(base + "/estudio/comparar")
     assert "Salida 1: «30» → «35»" in page.inner_text("main")
     assert errors == []
+
+
+def test_an_owner_edits_a_form_with_a_live_preview_and_its_checks(served, browser) -> None:  # noqa: F811
+    _, base = served
+    page = browser.new_context(locale="es-CO").new_page()  # the app's CSP applies
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, base, "dueno")
+    page.goto(base + "/estudio/")
+    page.get_by_role("link", name="Revisar la solicitud registrada", exact=True).first.click()
+    page.wait_for_selector("[data-form-editor][data-ready=true]")
+    preview = page.locator("[data-preview]")
+    assert "¿Es una felicitación?" in preview.inner_text()
+    schema = page.get_by_label("Esquema del formulario (JSON Schema)")
+    original = schema.input_value()
+
+    retitled = original.replace('"Observaciones de la revisión"', '"Notas para el equipo"')
+    schema.fill(retitled.replace('"x-widget": "textarea"', '"x-widget": "lienzo"', 1))
+    page.wait_for_function(
+        "() => document.querySelector('[data-preview]').innerText.includes('Notas para el equipo')"
+    )
+    page.wait_for_selector('[data-field="observaciones_revision"].field-problem')
+    assert "lienzo" in page.locator("[data-problem-list]").inner_text()
+    shot(page, "form-problem")
+
+    schema.fill(retitled)
+    page.wait_for_selector(".field-problem", state="detached")
+    page.get_by_role("button", name="Guardar borrador y validar").click()
+    page.get_by_text("Borrador guardado, sin problemas.").wait_for()
+    page.goto(base + "/estudio/comparar")
+    assert '«"Observaciones de la revisión"» → «"Notas para el equipo"»' in page.inner_text("main")
+    assert errors == []

@@ -18,8 +18,10 @@ from engine import drafts, migration
 from engine.definition_diff import compare
 from engine.errors import DefinitionInvalid, EngineError, NotFound
 from engine.models import Deployment
+from engine.validation import validate_files
 from web.access import may_edit_definitions, may_read_definitions, now, permitted
 from web.extensions import db
+from web.forms import build_fields
 from web.headers import allow_diagram_styles
 from web.studio import bp
 
@@ -65,7 +67,7 @@ def _editor_url(path: str) -> str | None:
         return url_for("studio.diagram", path=path)
     if path.endswith(".dmn"):
         return url_for("studio.table", path=path)
-    return None
+    return url_for("studio.form", path=path)
 
 
 @bp.get("/")
@@ -431,3 +433,51 @@ def import_problem(content: str) -> str | None:
             root=etree.QName(root).localname,
         )
     return None
+
+
+# --- forms: the JSON Schema with a live preview drawn by the task page's renderer -------------
+
+
+def _form_preview(path: str, content: str) -> tuple[str, list[dict[str, Any]]]:
+    """The form as the task page draws it, each field with its problems, and the problems."""
+    problems = problem_dicts([p for p in validate_files({path: content}) if p.file == path])
+    try:
+        schema = json.loads(content)
+        errors = {p["element_id"]: p["message"] for p in problems if p["element_id"]}
+        fields = build_fields(schema, errors=errors) if isinstance(schema, dict) else None
+    except (ValueError, TypeError, AttributeError, KeyError):
+        fields = None  # the problems say why
+    return render_template("studio/_form_preview.html", fields=fields), problems
+
+
+@bp.get("/formularios/<path:path>")
+@permitted(may_read_definitions)
+def form(path: str) -> str:
+    drafts.check_path(path)
+    files = drafts.working_files(db.session)
+    if not path.endswith(".json") or path not in files:
+        abort(404)
+    draft = drafts.drafts(db.session).get(path)
+    preview, _problems = _form_preview(path, files[path])
+    return render_template(
+        "studio/form.html",
+        path=path,
+        name=describe(path, files[path]),
+        content=files[path],
+        draft=draft,
+        revision=draft.revision if draft else 0,
+        preview=preview,
+        problems=problem_dicts(drafts.problems_of(db.session, path)),
+        may_edit=may_edit_definitions(g.user),
+    )
+
+
+@bp.post("/formularios/<path:path>/vista-previa")
+@permitted(may_edit_definitions)
+def form_preview(path: str) -> tuple[Response, int]:
+    drafts.check_path(path)
+    content = (request.get_json(silent=True) or {}).get("contenido")
+    if not isinstance(content, str) or len(content) > drafts.MAX_FILE_CHARS:
+        return jsonify(mensaje=_("La solicitud no trae el formulario.")), 400
+    html, problems = _form_preview(path, content)
+    return jsonify(html=html, problemas=problems), 200
