@@ -121,6 +121,16 @@ def test_the_studio_pages_pass_axe_for_owner_and_administrator(served, browser) 
         # The drawing canvas and bpmn-js's own panel are third-party widgets.
         axe(page, f"{username} diagram", [".studio-canvas", ".studio-panel"])
         shot(page, f"diagram-{username}")
+        page.goto(base + "/estudio/tablas/bpmn/matriz_escalamiento.dmn")
+        page.wait_for_selector("[data-dmn-editor][data-ready=true]")
+        # dmn-js's table is a third-party widget (its editable cells are contenteditable divs).
+        axe(page, f"{username} decision table", [".studio-table"])
+        shot(page, f"table-{username}")
+        page.goto(base + "/estudio/formularios/forms/radicar.json")
+        axe(page, f"{username} form", [])
+        shot(page, f"form-{username}")
+        page.goto(base + "/estudio/migracion")
+        axe(page, f"{username} migration", [])
 
 
 def meaning(bundle: Any) -> dict[str, Any]:
