@@ -238,3 +238,25 @@ def test_an_owner_edits_a_form_with_a_live_preview_and_its_checks(served, browse
     page.goto(base + "/estudio/comparar")
     assert '«"Observaciones de la revisión"» → «"Notas para el equipo"»' in page.inner_text("main")
     assert errors == []
+
+
+def test_a_diagram_from_camunda_modeler_opens_with_its_unsupported_parts_marked(
+    served,
+    browser,  # noqa: F811
+) -> None:
+    _, base = served
+    page = browser.new_context(locale="es-CO").new_page()  # the app's CSP applies
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, base, "dueno")
+    page.goto(base + "/estudio/")
+    source = Path(__file__).parent.parent / "engine" / "data" / "camunda_modeler.bpmn"
+    page.get_by_label("Archivo BPMN (.bpmn o .xml)").set_input_files(str(source))
+    page.get_by_role("button", name="Importar y abrir").click()
+    page.wait_for_selector("[data-bpmn-modeler][data-ready=true]")
+    problems = page.locator("[data-problem-list]").inner_text()
+    assert "JUEL o FEEL" in problems and "javascript" in problems and "formKey" in problems
+    assert page.locator('[data-element-id="Gateway_junta"].mark-error').count() == 1
+    assert page.locator('[data-element-id="Gateway_monto"].mark-error').count() == 1  # its flow
+    shot(page, "imported")
+    assert errors == []

@@ -57,3 +57,20 @@ def test_moving_nothing_says_so(app: Flask, world) -> None:
     answer = client.post("/estudio/migracion", data={"instancia": "abc"})
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "No eligió ninguna instancia" in page
+
+
+def test_the_dry_run_can_be_narrowed_to_one_process(app: Flask, world) -> None:
+    world.staff("dueno", "dueno_proceso")
+    radicado = world.file_case(world.citizen())
+    client = app.test_client()
+    log_in_staff(client, "dueno")
+    deploy_twelve_hours(client)
+    narrowed = client.get("/estudio/migracion?proceso=informe_mensual").get_data(as_text=True)
+    assert radicado not in narrowed
+    assert radicado in client.get("/estudio/migracion?proceso=caso_pqrs").get_data(as_text=True)
+    done = client.post(
+        "/estudio/migracion", data={"todas": "1", "version": "2", "proceso": "informe_mensual"}
+    )
+    assert "No eligió ninguna instancia" in client.get(done.headers["Location"]).get_data(
+        as_text=True
+    )

@@ -14,7 +14,7 @@ from lxml import etree
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from engine import drafts, migration
+from engine import definitions, drafts, migration
 from engine.definition_diff import compare
 from engine.errors import DefinitionInvalid, EngineError, NotFound
 from engine.models import Deployment
@@ -309,15 +309,25 @@ def migration_page() -> str:
     """The dry run: every instance on an older version, whether it can move and why not."""
     versions = db.session.scalars(select(Deployment.version).order_by(Deployment.version)).all()
     version = _chosen_version(versions)
+    process = request.args.get("proceso") or None
+    everything = migration.candidates(g.engine, version)
+    specs = definitions.latest_bundle(db.session).specs
+    processes = {
+        pid: getattr(specs.get(pid), "description", None) or pid
+        for pid in sorted({instance.process_id for instance in everything})
+    }
     verdicts = [
         migration.check(g.engine, instance.id, version)
-        for instance in migration.candidates(g.engine, version)
+        for instance in everything
+        if process is None or instance.process_id == process
     ]
     db.session.rollback()  # the dry run loads instances; nothing of it is kept
     return render_template(
         "studio/migration.html",
         versions=versions,
         version=version,
+        process=process,
+        processes=processes,
         verdicts=verdicts,
         movable=sum(1 for v in verdicts if v.movable),
         may_edit=may_edit_definitions(g.user),
@@ -333,7 +343,7 @@ def migrate_instances() -> str | Response:
     if request.form.get("todas"):
         ids = [
             instance.id
-            for instance in migration.candidates(g.engine, version)
+            for instance in migration.candidates(g.engine, version, request.form.get("proceso"))
             if migration.check(g.engine, instance.id, version).movable
         ]
     else:
