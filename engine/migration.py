@@ -34,7 +34,7 @@ from sqlalchemy import select
 from engine import definitions
 from engine.errors import EngineError, NotAllowed, NotFound
 from engine.models import Deployment, HumanTask, ProcessInstance
-from engine.run import Run, clocked, failure, properties, timer_due
+from engine.run import Run, clocked, failure, new_event, properties, timer_due
 
 if TYPE_CHECKING:
     from engine.runtime import Engine
@@ -383,4 +383,26 @@ def migrate_each(
         except (EngineError, NotAllowed) as error:
             rollback()
             outcomes.append(Outcome(instance_id, key, False, str(error)))
+            _log_refusal(engine, instance_id, actor_id, to_version, str(error))
+            commit()
     return outcomes
+
+
+def _log_refusal(
+    engine: "Engine", instance_id: int, actor_id: int | None, to_version: int | None, error: str
+) -> None:
+    """A move that did not happen is in the event log too, with who tried and why."""
+    instance = engine.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        return
+    target = engine.session.get(Deployment, _target_id(engine, to_version))
+    engine.session.add(
+        new_event(
+            instance,
+            engine.clock.now(),
+            "migration_refused",
+            actor_id,
+            label=f"v{target.version}",
+            data={"version_nueva": target.version, "motivo": error},
+        )
+    )

@@ -699,8 +699,20 @@ def check_form(name: str, text: str) -> list[Problem]:
 
 FIELD_TYPES = ("string", "integer", "number", "boolean", "array")
 FIELD_WIDGETS = frozenset(
-    {"text", "textarea", "number", "date", "datetime", "email", "checkbox", "checkboxes", "file",
-     "select", "radio", "hidden"}
+    {
+        "text",
+        "textarea",
+        "number",
+        "date",
+        "datetime",
+        "email",
+        "checkbox",
+        "checkboxes",
+        "file",
+        "select",
+        "radio",
+        "hidden",
+    }
 )  # fmt: skip (what web/templates/_fields.html draws)
 
 

@@ -155,3 +155,6 @@ def test_a_move_that_fails_midway_leaves_that_case_untouched_and_the_others_move
     assert fine.first_response_due == fine.filed_at + timedelta(hours=12)
     kinds = engine.session.scalars(select(Event.instance_id).where(Event.kind == "migrated")).all()
     assert kinds == [instances[1].id]
+    refused = engine.session.scalars(select(Event).where(Event.kind == "migration_refused")).one()
+    assert refused.instance_id == instances[0].id and refused.actor_id == people["dueno"].id
+    assert "la cantidad debe ser un número" in refused.data["motivo"]
