@@ -24,6 +24,10 @@ from engine.models import Attachment, Case, CaseAlert, Closure, Event, RadicadoC
 from engine.models.cases import ANSWER, CITIZEN_FILED
 
 RADICADO_PREFIX = "AV"
+CASE_PROCESS = "caso_pqrs"
+# The case diagram's first-response alert: its timer expression is the first-response rule
+# (e.g. ``sumar_horas(caso['radicado_en'], 24)``), and the case records when it falls due.
+FIRST_RESPONSE_TIMER = "tm_alerta_primera"
 ANSWER_FILES = "adjuntos_respuesta"  # the 5.2.14 form's files sent with the answer
 FILING_STEP = "5.2.5 Radicar la solicitud, queja, reclamo o felicitación"
 

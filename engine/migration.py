@@ -32,6 +32,7 @@ from SpiffWorkflow.task import Task, TaskState
 from sqlalchemy import select
 
 from engine import definitions
+from engine.cases import CASE_PROCESS, FIRST_RESPONSE_TIMER
 from engine.errors import EngineError, NotAllowed, NotFound
 from engine.models import Deployment, HumanTask, ProcessInstance
 from engine.run import Run, clocked, failure, new_event, properties, timer_due
@@ -154,8 +155,6 @@ def _plan(engine: "Engine", instance: ProcessInstance, target_id: int) -> _Plan:
 
 def _check_first_response(plan: _Plan) -> None:
     """The case's first-response deadline under the new version's diagram."""
-    from engine.runtime import CASE_PROCESS, FIRST_RESPONSE_TIMER
-
     run, case = plan.run, plan.run.case
     if case is None or run.instance.process_id != CASE_PROCESS:
         return
@@ -271,8 +270,6 @@ def migrate(
 
     Raises ``MigrationRefused`` (with the dry run's reasons) and changes nothing when it
     cannot move."""
-    from engine.runtime import CASE_PROCESS, FIRST_RESPONSE_TIMER
-
     instance = engine.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound("La instancia no existe.")

@@ -43,10 +43,8 @@ INSTANCE_STATES = {
     "completed": "terminada",
     "cancelled": "cancelada",
 }
-CASE_PROCESS = "caso_pqrs"
-# The case diagram's first-response alert: its timer expression is the first-response rule
-# (e.g. ``sumar_horas(caso['radicado_en'], 24)``), and the case records when it falls due.
-FIRST_RESPONSE_TIMER = "tm_alerta_primera"
+CASE_PROCESS = cases.CASE_PROCESS
+FIRST_RESPONSE_TIMER = cases.FIRST_RESPONSE_TIMER
 FILING_TASK = "ut_5_2_5"
 
 

@@ -194,6 +194,7 @@ def _validate(files: dict[str, str]) -> list[Problem]:
     processes = {p.get("id") for root in bpmn.values() for p in root.iter(_PROCESS)}
     for name, root in bpmn.items():
         problems += check_bpmn(name, root, forms, decisions, processes)
+        problems += _check_first_response_timer(name, root)
     for name, root in dmn.items():
         table_problems = _check_decision_table(name, root)
         if table_problems:  # SpiffWorkflow would only crash on it: not given to its parser
@@ -205,6 +206,33 @@ def _validate(files: dict[str, str]) -> list[Problem]:
     valid = {n: t for n, t in texts.items() if n in schema_valid}
     problems += _parse_with_spiff(valid, {**bpmn, **dmn}, problems)
     return problems
+
+
+def _check_first_response_timer(name: str, root: etree._Element) -> list[Problem]:
+    """The case process must keep its first-response alert as a date timer: filing a case
+    evaluates it to record the deadline (engine.runtime.FIRST_RESPONSE_TIMER)."""
+    from engine.cases import CASE_PROCESS, FIRST_RESPONSE_TIMER
+
+    for process in root.iter(_PROCESS):
+        if process.get("id") != CASE_PROCESS:
+            continue
+        timer = process.xpath(
+            f'.//*[@id="{FIRST_RESPONSE_TIMER}"]/bpmn:timerEventDefinition/bpmn:timeDate',
+            namespaces=NS,
+        )
+        if not timer:
+            return [
+                Problem(
+                    name,
+                    process.sourceline,
+                    process.get("id"),
+                    f"El proceso del caso debe conservar el temporizador de la alerta de primera "
+                    f"respuesta ({FIRST_RESPONSE_TIMER}) con una fecha (timeDate), p. ej. "
+                    "sumar_horas(caso['radicado_en'], 24): de él sale el plazo que se le informa "
+                    "al ciudadano.",
+                )
+            ]
+    return []
 
 
 # --- files and XML ----------------------------------------------------------------------------

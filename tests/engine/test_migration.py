@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import migration
+from engine.errors import DefinitionInvalid
 from engine.models import CaseAlert, Event, ProcessInstance
 from engine.runtime import Engine
 from tests import factories as f
@@ -158,3 +159,15 @@ def test_a_move_that_fails_midway_leaves_that_case_untouched_and_the_others_move
     refused = engine.session.scalars(select(Event).where(Event.kind == "migration_refused")).one()
     assert refused.instance_id == instances[0].id and refused.actor_id == people["dueno"].id
     assert "la cantidad debe ser un número" in refused.data["motivo"]
+
+
+def test_a_case_diagram_without_its_first_response_timer_cannot_be_deployed(desk):
+    engine, _ = desk
+    files = f.bundle_files()
+    files["bpmn/caso_pqrs.bpmn"] = files["bpmn/caso_pqrs.bpmn"].replace(
+        f'<bpmn:timeDate xsi:type="bpmn:tFormalExpression">{FIRST_RESPONSE_24}</bpmn:timeDate>',
+        '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT12H"</bpmn:timeDuration>',
+    )
+    with pytest.raises(DefinitionInvalid) as refused:
+        engine.deploy(files)
+    assert any("tm_alerta_primera" in p.message for p in refused.value.problems)
