@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 # Tasks that wait for someone or something: these start waiting again under the new version.
 WAITING = TaskState.READY | TaskState.WAITING
-MOVABLE_STATUSES = ("running", "suspended")
+MOVABLE_STATUSES = ("running", "suspended")  # listed; a suspended one must be resumed first
 
 
 @dataclass
@@ -106,6 +106,9 @@ def _plan(engine: "Engine", instance: ProcessInstance, target_id: int) -> _Plan:
     reasons = verdict.reasons
     if instance.status not in MOVABLE_STATUSES:
         reasons.append("La instancia ya terminó o fue cancelada.")
+        return plan
+    if instance.status == "suspended":
+        reasons.append("Está suspendida: reanúdela antes de moverla (moverla la haría avanzar).")
         return plan
     if target.version <= run.bundle.version:
         reasons.append(f"Ya está en la versión {run.bundle.version}.")
