@@ -220,8 +220,17 @@ def check(engine: "Engine", instance_id: int, to_version: int | None = None) -> 
     return _plan(engine, instance, _target_id(engine, to_version)).verdict
 
 
-def candidates(engine: "Engine", to_version: int | None = None, process_id: str | None = None):
-    """Running instances on an older version than ``to_version``, oldest first."""
+MAX_LISTED = 300  # a dry run loads each instance: one page of them at a time
+
+
+def candidates(
+    engine: "Engine",
+    to_version: int | None = None,
+    process_id: str | None = None,
+    limit: int = MAX_LISTED,
+) -> list[ProcessInstance]:
+    """Running instances on an older version than ``to_version``, oldest first (at most
+    ``limit``: move them, and the next ones come up)."""
     target = engine.session.get(Deployment, _target_id(engine, to_version))
     query = (
         select(ProcessInstance)
@@ -231,7 +240,7 @@ def candidates(engine: "Engine", to_version: int | None = None, process_id: str 
     )
     if process_id:
         query = query.where(ProcessInstance.process_id == process_id)
-    return engine.session.scalars(query).all()
+    return list(engine.session.scalars(query.limit(limit)))
 
 
 def _reset_waiting(workflow: Any) -> None:

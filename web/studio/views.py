@@ -330,6 +330,8 @@ def migration_page() -> str:
         processes=processes,
         verdicts=verdicts,
         movable=sum(1 for v in verdicts if v.movable),
+        capped=len(everything) >= migration.MAX_LISTED,
+        limit=migration.MAX_LISTED,
         may_edit=may_edit_definitions(g.user),
     )
 
