@@ -198,7 +198,8 @@ def _check_wait(plan: _Plan, task: Task, new_spec: Any, changed: bool) -> None:
             f"de la versión {version} ya no tiene."
         )
     if old_form != new_form:
-        verdict.notes.append(f"La tarea {_name(task)} pasa al formulario {new_form}.")
+        title = plan.target.forms.get(new_form, {}).get("title") or new_form
+        verdict.notes.append(f"La tarea {_name(task)} pasa al formulario «{title}».")
 
 
 def _target_id(engine: "Engine", version: int | None) -> int:
