@@ -28,7 +28,14 @@ function showProblems(modeler, root, problems) {
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'link-button';
-      button.textContent = `Ir a ${problem.element_id}`;
+      const target = modeler.get('elementRegistry').get(problem.element_id);
+      const named = target.businessObject.name;
+      const from = target.source?.businessObject.name;
+      if (target.waypoints) {
+        button.textContent = `Ir al flujo${named ? ` «${named}»` : ''}${from ? ` de «${from}»` : ''}`;
+      } else {
+        button.textContent = named ? `Ir a «${named}»` : 'Ir al elemento';
+      }
       button.addEventListener('click', () => {
         const element = modeler.get('elementRegistry').get(problem.element_id);
         modeler.get('selection').select(element);

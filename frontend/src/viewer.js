@@ -17,8 +17,11 @@ async function mount(node) {
   const here = [...(marks.incident || []), ...(marks.current || []), ...(marks.changed || []), ...(marks.added || [])]
     .map((id) => viewer.get('elementRegistry').get(id)).find(Boolean);
   if (here && canvas.zoom() < 0.6) {
-    canvas.zoom(0.8, { x: here.x + here.width / 2, y: here.y + here.height / 2 });
-    canvas.scrollToElement(here);
+    const center = here.waypoints  // a flow: its first bend
+      ? here.waypoints[0]
+      : { x: here.x + here.width / 2, y: here.y + here.height / 2 };
+    canvas.zoom(0.8, center);
+    if (!here.waypoints) canvas.scrollToElement(here);
   }
   node.dataset.ready = 'true';
 }

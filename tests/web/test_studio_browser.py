@@ -86,7 +86,11 @@ def test_an_owner_breaks_fixes_and_deploys_the_case_diagram(served, browser) -> 
 
     condition(page, "registrado and (")
     page.wait_for_selector("[data-problem-list] li.problem-error")
-    assert "f_reg_si" in page.locator("[data-problem-list]").inner_text()
+    assert (
+        "Ir al flujo «Sí» de «¿Usuario registrado?»"
+        in page.locator("[data-problem-list]").inner_text()
+    )
+    assert page.locator('[data-element-id="f_reg_si"].mark-error').count() >= 1
     assert page.locator(".diagram-badge.error").count() >= 1
     shot(page, "problem")
 
