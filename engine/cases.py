@@ -25,6 +25,10 @@ from engine.models import Attachment, Case, CaseAlert, Closure, Event, RadicadoC
 from engine.models.cases import ANSWER, CITIZEN_FILED
 
 RADICADO_PREFIX = "AV"
+CASE_PROCESS = "caso_pqrs"
+# The case diagram's first-response alert: its timer expression is the first-response rule
+# (e.g. ``sumar_horas(caso['radicado_en'], 24)``), and the case records when it falls due.
+FIRST_RESPONSE_TIMER = "tm_alerta_primera"
 ANSWER_FILES = "adjuntos_respuesta"  # the 5.2.14 form's files sent with the answer
 FILING_STEP = "5.2.5 Radicar la solicitud, queja, reclamo o felicitación"
 
@@ -95,8 +99,11 @@ def facts(case: Case) -> dict[str, Any]:
         "suspendido": case.info_requested_at is not None,
         "vence_informacion": _iso(case.info_due),
         "respuesta_final_en": _iso(case.answered_at),
+        "radicado_en": _iso(case.filed_at),
         "vence_primera_respuesta": _iso(case.first_response_due),
-        "recordar_primera_respuesta": _iso(_first_response_reminder(case)),
+        "recordar_primera_respuesta": _iso(
+            _first_response_reminder(case) if case.first_response_due else None
+        ),
         "vence_legal": _iso(case.legal_due),
         "recordar_legal": _iso(case.legal_reminder_at),
         "vence_area": _iso(case.area_due),

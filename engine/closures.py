@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from engine import cases
 from engine.business_calendar import BusinessCalendar
 from engine.clock import BOGOTA
-from engine.deadlines import first_response_deadline, information_deadline
+from engine.deadlines import information_deadline
+from engine.definitions import bundle_for
 from engine.errors import EngineError, NotAllowed
 from engine.models import Case, Closure, Event, ProcessInstance, User
-from engine.run import Run, clocked
+from engine.run import Run, clocked, timer_due
 
 if TYPE_CHECKING:
     from engine.runtime import Engine
@@ -78,10 +79,9 @@ def calendars(
     return BusinessCalendar(closed), BusinessCalendar(changed)
 
 
-def preview(
-    session: Session, day: date, adding: bool, business_hours: bool = False, hours: int = 24
-) -> list[CaseShift]:
+def preview(engine: "Engine", day: date, adding: bool) -> list[CaseShift]:
     """The open cases whose deadlines move if ``day`` is added (or removed) as a closure."""
+    session = engine.session
     before, after = calendars(session, day, adding)
     rows = session.execute(
         select(Case, ProcessInstance)
@@ -97,8 +97,8 @@ def preview(
     shifts = []
     for case, instance in rows:
         new: dict[str, datetime] = {}
-        if business_hours and case.first_response_at is None:
-            new["first_response"] = first_response_deadline(case.filed_at, hours, after, True)
+        if case.first_response_at is None:
+            new["first_response"] = _first_response_due(engine, case, instance, after)
         if case.info_requested_at is not None and case.info_due is not None:
             new["info"] = information_deadline(case.info_requested_at, after)
             # the term runs again after the reply: it can end no later than this
@@ -116,11 +116,25 @@ def preview(
         }
         shift = CaseShift(case, instance)
         for term, value in new.items():
-            if old[term] is not None and value != old[term]:
+            if value is not None and old[term] is not None and value != old[term]:
                 shift.before[term], shift.after[term] = old[term], value
         if shift.after:
             shifts.append(shift)
     return shifts
+
+
+def _first_response_due(
+    engine: "Engine", case: Case, instance: ProcessInstance, calendar: BusinessCalendar
+) -> datetime | None:
+    """The first-response deadline as the case's own diagram computes it on ``calendar``: it
+    moves only when the owner's timer counts business time (``sumar_horas_habiles``)."""
+    bundle = bundle_for(engine.session, instance.deployment_id)
+    try:
+        return timer_due(
+            engine, bundle, cases.CASE_PROCESS, cases.FIRST_RESPONSE_TIMER, case, {}, calendar
+        )
+    except EngineError:  # the diagram's expression needs data only the filing had: keep it
+        return None
 
 
 def change(engine: "Engine", day: date, user: User, reason: str, adding: bool) -> list[CaseShift]:
@@ -137,10 +151,7 @@ def change(engine: "Engine", day: date, user: User, reason: str, adding: bool) -
             raise EngineError(f"Escriba el motivo del cierre (entre 3 y {MAX_REASON} caracteres).")
     elif existing is None:
         raise EngineError("Ese día no está registrado como cierre.")
-    settings = engine.settings
-    shifts = preview(
-        session, day, adding, settings.first_response_business_hours, settings.first_response_hours
-    )
+    shifts = preview(engine, day, adding)
     if adding:
         session.add(Closure(day=day, reason=reason))
     else:

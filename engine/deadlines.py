@@ -23,22 +23,6 @@ def legal_deadline(filed_at: datetime, business_days: int, calendar: BusinessCal
     return calendar.add_business_days(filed_at, business_days)
 
 
-def first_response_deadline(
-    filed_at: datetime,
-    hours: int = 24,
-    calendar: BusinessCalendar | None = None,
-    business_hours: bool = False,
-) -> datetime:
-    """Clock hours after filing by default; working hours when ``business_hours`` is set."""
-    if filed_at.tzinfo is None:
-        raise ValueError("a timezone-aware datetime is required")
-    if not business_hours:
-        return (filed_at + timedelta(hours=hours)).astimezone(BOGOTA)
-    if calendar is None:
-        raise ValueError("counting business hours needs a calendar")
-    return calendar.add_business_hours(filed_at, hours)
-
-
 def first_response_reminder(
     deadline: datetime, lead: timedelta = FIRST_RESPONSE_REMINDER_LEAD
 ) -> datetime:

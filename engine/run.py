@@ -26,7 +26,8 @@ from SpiffWorkflow.task import Task, TaskState
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import cases, review_draw, workflow_cache
+from engine import cases, review_draw, time_helpers, workflow_cache
+from engine.business_calendar import BusinessCalendar
 from engine.clock import Clock
 from engine.definitions import Bundle, bundle_for
 from engine.errors import EngineError, TaskConflict
@@ -76,6 +77,51 @@ def clocked(clock: Clock) -> Iterator[None]:
         release_clock(token)
 
 
+def script_environment(
+    engine: "Engine",
+    case: Case | None,
+    facts: dict[str, Any],
+    calendar: BusinessCalendar | None = None,
+) -> RestrictedEnvironment:
+    """What diagram code sees: ``caso``, ``en_muestra`` and the date helpers (on the engine's
+    business calendar, or on ``calendar`` to ask what a change of closures would give)."""
+    return RestrictedEnvironment(
+        {
+            "caso": MappingProxyType(facts),
+            "en_muestra": review_draw.sampler(engine.session, case, engine.settings.review_random),
+            **time_helpers.helpers(calendar or engine.calendar),
+        },
+        engine.settings.script_limits,
+    )
+
+
+def timer_due(
+    engine: "Engine",
+    bundle: Bundle,
+    process_id: str,
+    timer_id: str,
+    case: Case,
+    data: dict,
+    calendar: BusinessCalendar | None = None,
+) -> datetime:
+    """When the diagram's ``timeDate`` timer ``timer_id`` falls due for ``case``, evaluated
+    exactly as the engine will when the timer starts waiting."""
+    spec = bundle.specs[process_id].task_specs.get(timer_id)
+    definition = getattr(spec, "event_definition", None)
+    if not isinstance(definition, TimeDateEventDefinition):
+        raise EngineError(
+            f"El diagrama del proceso no tiene el temporizador «{timer_id}» con fecha."
+        )
+    environment = script_environment(engine, case, cases.facts(case), calendar)
+    try:
+        value = environment.evaluate(definition.expression, dict(data))
+        return TimerEventDefinition.get_datetime(value)
+    except Exception as exc:  # the owner's expression: any error is theirs to fix
+        raise EngineError(
+            f"No se pudo calcular el temporizador «{spec.bpmn_name or timer_id}»: {exc}"
+        ) from exc
+
+
 def new_event(
     instance: ProcessInstance,
     at: datetime,
@@ -122,15 +168,7 @@ class Run:
     ) -> "Run":
         facts = cases.facts(case) if case is not None else {}
         workflow.script_engine = PythonScriptEngine(
-            environment=RestrictedEnvironment(
-                {
-                    "caso": MappingProxyType(facts),
-                    "en_muestra": review_draw.sampler(
-                        engine.session, case, engine.settings.review_random
-                    ),
-                },
-                engine.settings.script_limits,
-            )
+            environment=script_environment(engine, case, facts)
         )
         return cls(engine, instance, bundle, workflow, case, facts, actor_id)
 

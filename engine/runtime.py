@@ -29,7 +29,7 @@ from engine import (
 )
 from engine.clock import BOGOTA, Clock
 from engine.database import start_writing
-from engine.deadlines import DeadlineError, extend_legal_deadline, first_response_deadline
+from engine.deadlines import DeadlineError, extend_legal_deadline
 from engine.errors import EngineError, NotAllowed, NotFound, TaskConflict
 from engine.models import (
     Case,
@@ -41,7 +41,7 @@ from engine.models import (
     ProcessInstance,
     User,
 )
-from engine.run import CITIZEN_GROUP, Run, clocked, new_event, properties
+from engine.run import CITIZEN_GROUP, Run, clocked, new_event, properties, timer_due
 from engine.sandbox import RestrictedEnvironment
 from engine.script_limits import ScriptLimits
 
@@ -52,14 +52,13 @@ INSTANCE_STATES = {
     "completed": "terminada",
     "cancelled": "cancelada",
 }
-CASE_PROCESS = "caso_pqrs"
+CASE_PROCESS = cases.CASE_PROCESS
+FIRST_RESPONSE_TIMER = cases.FIRST_RESPONSE_TIMER
 FILING_TASK = "ut_5_2_5"
 
 
 @dataclass
 class Settings:
-    first_response_hours: int = 24
-    first_response_business_hours: bool = False
     script_limits: ScriptLimits = field(default_factory=ScriptLimits)
     max_automatic_steps: int = 1000  # tasks the engine completes in one call before it stops
     # The quality-review draw's random source; the share itself is a database setting
@@ -124,9 +123,10 @@ class Engine:
         business_key: str,
         actor_id: int | None,
         case: Case | None,
+        bundle: definitions.Bundle | None = None,
     ) -> Run:
         """A new instance of the newest version, run to its first wait state (not saved yet)."""
-        bundle = definitions.latest_bundle(self.session)
+        bundle = bundle or definitions.latest_bundle(self.session)
         if process_id not in bundle.specs:
             raise NotFound(f"El proceso «{process_id}» no está desplegado.")
         now = self.clock.now()
@@ -184,12 +184,9 @@ class Engine:
             filed_at=now,
             legal_days=legal_days,
             legal_due=self.calendar.add_business_days(now, legal_days),
-            first_response_due=first_response_deadline(
-                now,
-                self.settings.first_response_hours,
-                self.calendar,
-                self.settings.first_response_business_hours,
-            ),
+        )
+        case.first_response_due = timer_due(
+            self, bundle, CASE_PROCESS, FIRST_RESPONSE_TIMER, case, filing
         )
         self.session.add(case)  # first: the reminders read their leads through its session
         cases.schedule_reminders(case, self.calendar)
@@ -202,7 +199,7 @@ class Engine:
             "registrado": not any(step.get("actividad") == "5.2.2" for step in trail),
             "porcentaje_revision": configuration.review_share(self.session),
         }
-        run = self._begin(CASE_PROCESS, data, case.radicado, citizen.id, case)
+        run = self._begin(CASE_PROCESS, data, case.radicado, citizen.id, case, bundle)
         # The citizen's own lane, done in this same transaction: the portal steps 5.2.1-5.2.4
         # as they happened (who and when), then 5.2.5 with the filing itself. A step the
         # citizen did not take this time (e.g. 5.2.4 without changing any data) is passed

@@ -126,6 +126,10 @@ MSG = {
     ),
 }
 
+# A condition in another engine's language (JUEL ``${…}``, FEEL ``=…``): explained by
+# engine.foreign_bpmn instead of as a Python syntax error.
+FOREIGN_EXPRESSION = re.compile(r"^\s*(\$\{|#\{|=)")
+
 # Never resolve entities nor touch the network, whatever the uploaded file declares.
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _XSD_LOCK = threading.Lock()  # an XMLSchema keeps its error log on the shared object
@@ -198,6 +202,7 @@ def _validate(files: dict[str, str]) -> list[Problem]:
     processes = {p.get("id") for root in bpmn.values() for p in root.iter(_PROCESS)}
     for name, root in bpmn.items():
         problems += check_bpmn(name, root, forms, decisions, processes)
+        problems += _check_first_response_timer(name, root)
     for name, root in dmn.items():
         table_problems = _check_decision_table(name, root)
         if table_problems:  # SpiffWorkflow would only crash on it: not given to its parser
@@ -209,6 +214,33 @@ def _validate(files: dict[str, str]) -> list[Problem]:
     valid = {n: t for n, t in texts.items() if n in schema_valid}
     problems += _parse_with_spiff(valid, {**bpmn, **dmn}, problems)
     return problems
+
+
+def _check_first_response_timer(name: str, root: etree._Element) -> list[Problem]:
+    """The case process must keep its first-response alert as a date timer: filing a case
+    evaluates it to record the deadline (engine.runtime.FIRST_RESPONSE_TIMER)."""
+    from engine.cases import CASE_PROCESS, FIRST_RESPONSE_TIMER
+
+    for process in root.iter(_PROCESS):
+        if process.get("id") != CASE_PROCESS:
+            continue
+        timer = process.xpath(
+            f'.//*[@id="{FIRST_RESPONSE_TIMER}"]/bpmn:timerEventDefinition/bpmn:timeDate',
+            namespaces=NS,
+        )
+        if not timer:
+            return [
+                Problem(
+                    name,
+                    process.sourceline,
+                    process.get("id"),
+                    f"El proceso del caso debe conservar el temporizador de la alerta de primera "
+                    f"respuesta ({FIRST_RESPONSE_TIMER}) con una fecha (timeDate), p. ej. "
+                    "sumar_horas(caso['radicado_en'], 24): de él sale el plazo que se le informa "
+                    "al ciudadano.",
+                )
+            ]
+    return []
 
 
 # --- files and XML ----------------------------------------------------------------------------
@@ -348,6 +380,9 @@ def check_bpmn(
             if local in FLOW_NODES and element.get("id") not in shapes:
                 problems.append(_at(name, element, MSG["no_shape"], "warning"))
         problems += _check_flow(name, process)
+    from engine import foreign_bpmn  # it builds on this module's helpers
+
+    problems += foreign_bpmn.check(name, root)
     return problems
 
 
@@ -363,7 +398,7 @@ def _check_element(
     problems: list[Problem] = []
     if local in FLOW_NODES and element.tag not in SUPPORTED_TAGS:
         problems.append(_at(name, element, MSG["unsupported"].format(local)))
-    if local in EXPRESSIONS:
+    if local in EXPRESSIONS and not FOREIGN_EXPRESSION.match(element.text or ""):
         problems += _expression(name, element, element.text, "eval", EXPRESSIONS[local])
     xpath = "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
     for prop in element.xpath(xpath, namespaces=NS):  # any task may carry properties
@@ -672,6 +707,9 @@ def _at(name: str, node: etree._Element, message: str, severity: str = "error") 
     return Problem(name, node.sourceline, _owner_id(node), message, severity)
 
 
+at = _at  # for the checks of diagrams from other tools (engine.foreign_bpmn)
+
+
 # --- forms -----------------------------------------------------------------------------------
 
 
@@ -692,7 +730,83 @@ def check_form(name: str, text: str) -> list[Problem]:
         )
         message = MSG["form_schema"].format(exc.json_path, detail)
         return [Problem(name, line, None, message)]
-    return []
+    return _form_conventions(name, text, schema)
+
+
+FIELD_TYPES = ("string", "integer", "number", "boolean", "array")
+FIELD_WIDGETS = frozenset(
+    {
+        "text",
+        "textarea",
+        "number",
+        "date",
+        "datetime",
+        "email",
+        "checkbox",
+        "checkboxes",
+        "file",
+        "select",
+        "radio",
+        "hidden",
+    }
+)  # fmt: skip (what web/templates/_fields.html draws)
+
+
+def _form_conventions(name: str, text: str, schema: dict[str, Any]) -> list[Problem]:
+    """Our conventions for task forms (docs/bpmn-conventions.md): an object of titled fields
+    of the types the task page draws; problems carry the field name as their element."""
+    if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
+        return [Problem(name, 1, None, 'El formulario debe ser "type": "object" con "properties".')]
+    problems = []
+    properties = schema["properties"]
+    for field, prop in properties.items():
+        line = _json_line(text, ["properties", field])
+        if not isinstance(prop, dict):
+            problems.append(Problem(name, line, field, f"El campo «{field}» no es un objeto."))
+            continue
+        kind, widget = prop.get("type"), prop.get("x-widget")
+        if kind not in FIELD_TYPES:
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    field,
+                    f"El campo «{field}» debe tener un tipo de los que la página de la tarea "
+                    f"sabe mostrar ({', '.join(FIELD_TYPES)}); tiene «{kind}».",
+                )
+            )
+        if widget is not None and widget not in FIELD_WIDGETS:
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    field,
+                    f"El campo «{field}» pide el control «{widget}», que no existe; use uno de: "
+                    f"{', '.join(sorted(FIELD_WIDGETS))}.",
+                )
+            )
+        if not prop.get("title"):
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    field,
+                    f"El campo «{field}» no tiene título (title): la persona vería su nombre "
+                    "interno.",
+                    "warning",
+                )
+            )
+    for field in schema.get("required", []):
+        if field not in properties:
+            problems.append(
+                Problem(
+                    name,
+                    _json_line(text, ["required"]),
+                    None,
+                    f"«{field}» está en required pero no es un campo del formulario.",
+                )
+            )
+    return problems
 
 
 def _json_line(text: str, path: Iterable[Any]) -> int | None:

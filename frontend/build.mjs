@@ -8,6 +8,8 @@ await esbuild.build({
     modeler: 'src/modeler.js',
     'viewer-style': 'src/viewer.css',
     'modeler-style': 'src/modeler.css',
+    'dmn-editor': 'src/dmn-editor.js',
+    'dmn-editor-style': 'src/dmn-editor.css',
   },
   bundle: true,
   minify: true,

@@ -121,6 +121,38 @@ function conditionEntry(element) {
   };
 }
 
+const TIMER_KINDS = { timeDate: 'fecha', timeDuration: 'duración', timeCycle: 'ciclo' };
+
+function timerDefinition(element) {
+  return (getBusinessObject(element).eventDefinitions || []).find((d) => is(d, 'bpmn:TimerEventDefinition'));
+}
+
+// The timer's expression (a Python expression: "PT24H" with its quotes, a date such as
+// caso['vence_legal'], or a helper such as sumar_horas(caso['radicado_en'], 24)).
+function timerEntry(element) {
+  return {
+    id: 'av-timer',
+    element,
+    isEdited: isTextAreaEntryEdited,
+    component: (props) => {
+      const modeling = useService('modeling');
+      const factory = useService('bpmnFactory');
+      const debounce = useService('debounceInput');
+      const definition = timerDefinition(element);
+      const kind = Object.keys(TIMER_KINDS).find((k) => definition[k]) || 'timeDate';
+      return h(TextAreaEntry, {
+        element, id: props.id, rows: 2, debounce, monospace: true,
+        label: `Temporizador (${TIMER_KINDS[kind]}, expresión)`,
+        description: 'Por ejemplo sumar_horas(caso[\'radicado_en\'], 24), sumar_horas_habiles(...), sumar_dias_habiles(...) o "PT24H".',
+        getValue: () => definition[kind]?.body || '',
+        setValue: (body) => modeling.updateModdleProperties(element, definition, {
+          [kind]: factory.create('bpmn:FormalExpression', { body }),
+        }),
+      });
+    },
+  };
+}
+
 function operatorEntries(element) {
   const field = (id, label, attribute) => ({
     id,
@@ -187,6 +219,9 @@ function entriesFor(element) {
   }
   if (is(element, 'bpmn:SequenceFlow') && is(element.source, 'bpmn:ExclusiveGateway')) {
     return [conditionEntry(element)];
+  }
+  if (is(element, 'bpmn:Event') && timerDefinition(element)) {
+    return [timerEntry(element)];
   }
   return [];
 }

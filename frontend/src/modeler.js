@@ -2,6 +2,7 @@
 // (spiffworkflow moddle) and a group for our conventions. Saving posts the XML as a draft; the
 // server validates it and answers with the problems, drawn on their elements and listed.
 import Modeler from 'bpmn-js/lib/Modeler';
+import { is } from 'bpmn-js/lib/util/ModelUtil';
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
 import AtencionPropertiesProvider from './atencion-properties';
 import { applyMarks, clearMarks } from './marks';
@@ -27,15 +28,29 @@ function showProblems(modeler, root, problems) {
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'link-button';
-      button.textContent = `Ir a ${problem.element_id}`;
+      const target = modeler.get('elementRegistry').get(problem.element_id);
+      const named = target.businessObject.name;
+      const from = target.source?.businessObject.name;
+      if (target.waypoints) {
+        button.textContent = `Ir al flujo${named ? ` «${named}»` : ''}${from ? ` de «${from}»` : ''}`;
+      } else {
+        button.textContent = named ? `Ir a «${named}»` : 'Ir al elemento';
+      }
       button.addEventListener('click', () => {
         const element = modeler.get('elementRegistry').get(problem.element_id);
         modeler.get('selection').select(element);
         modeler.get('canvas').scrollToElement(element);
       });
       item.append(' ', button);
-      marks[problem.severity === 'warning' ? 'warning' : 'error'].push(problem.element_id);
+      const severity = problem.severity === 'warning' ? 'warning' : 'error';
+      marks[severity].push(problem.element_id);
       marks.badges.push({ id: problem.element_id, text: '!', kind: 'error' });
+      // A flow's condition is read by its gateway: mark the gateway too, where owners look.
+      const source = modeler.get('elementRegistry').get(problem.element_id).source;
+      if (source && is(source, 'bpmn:Gateway')) {
+        marks[severity].push(source.id);
+        marks.badges.push({ id: source.id, text: '!', kind: 'error' });
+      }
     }
     list.append(item);
   }

@@ -13,12 +13,16 @@ async function mount(node) {
   canvas.zoom('fit-viewport');
   const marks = JSON.parse(node.dataset.marks || '{}');
   applyMarks(viewer, marks);
-  // Large diagrams: start close to where the case is now rather than at a thumbnail.
-  const here = [...(marks.focus || []), ...(marks.incident || []), ...(marks.current || [])]
+  // Large diagrams: start close to where the case is now (or to the first change, when comparing
+  // versions) rather than at a thumbnail.
+  const here = [...(marks.focus || []), ...(marks.incident || []), ...(marks.current || []), ...(marks.changed || []), ...(marks.added || [])]
     .map((id) => viewer.get('elementRegistry').get(id)).find(Boolean);
   if (here && canvas.zoom() < 0.6) {
-    canvas.zoom(0.8, { x: here.x + here.width / 2, y: here.y + here.height / 2 });
-    canvas.scrollToElement(here);
+    const center = here.waypoints  // a flow: its first bend
+      ? here.waypoints[0]
+      : { x: here.x + here.width / 2, y: here.y + here.height / 2 };
+    canvas.zoom(0.8, center);
+    if (!here.waypoints) canvas.scrollToElement(here);
   }
   node.dataset.ready = 'true';
 }

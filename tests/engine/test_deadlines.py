@@ -3,13 +3,13 @@ from typing import Any
 
 import pytest
 
+from engine import time_helpers
 from engine.business_calendar import BusinessCalendar
 from engine.clock import BOGOTA
 from engine.deadlines import (
     DeadlineError,
     business_reminder,
     extend_legal_deadline,
-    first_response_deadline,
     first_response_reminder,
     legal_deadline,
 )
@@ -54,21 +54,32 @@ def test_a_consulta_is_due_in_thirty_business_days() -> None:
     assert legal_deadline(FILED_AT, 30, CALENDAR) == end_of(2026, 3, 16)
 
 
-def test_the_first_response_is_due_24_clock_hours_after_filing_by_default() -> None:
-    # Friday 16:00 before the Reyes Monday: clock hours ignore weekends and holidays.
-    assert first_response_deadline(bogota(2026, 1, 9, 16)) == bogota(2026, 1, 10, 16)
+HELPERS = time_helpers.helpers(CALENDAR)
 
 
-def test_the_first_response_can_count_24_business_hours_instead() -> None:
-    deadline = first_response_deadline(
-        bogota(2026, 1, 9, 16), calendar=CALENDAR, business_hours=True
-    )
-    assert deadline == bogota(2026, 1, 15, 13)
+def test_sumar_horas_counts_clock_hours_ignoring_weekends_and_holidays() -> None:
+    # Friday 16:00 before the Reyes Monday, as a diagram's timer reads it from ``caso``.
+    due = HELPERS["sumar_horas"](bogota(2026, 1, 9, 16).isoformat(), 24)
+    assert datetime.fromisoformat(due) == bogota(2026, 1, 10, 16)
 
 
-def test_counting_business_hours_needs_a_calendar() -> None:
+def test_sumar_horas_habiles_counts_working_hours_only() -> None:
+    due = HELPERS["sumar_horas_habiles"](bogota(2026, 1, 9, 16).isoformat(), 24)
+    assert datetime.fromisoformat(due) == bogota(2026, 1, 15, 13)
+
+
+def test_sumar_dias_habiles_ends_with_the_business_day() -> None:
+    due = HELPERS["sumar_dias_habiles"](FILED_AT.isoformat(), 15)
+    assert datetime.fromisoformat(due) == end_of(2026, 2, 23)
+
+
+@pytest.mark.parametrize(
+    "moment, amount",
+    [("2026-01-09T16:00:00", 24), (FILED_AT, -1), (FILED_AT, 10**9), (FILED_AT, "24")],
+)
+def test_the_date_helpers_refuse_what_they_cannot_count(moment, amount) -> None:
     with pytest.raises(ValueError):
-        first_response_deadline(bogota(2026, 1, 9, 16), business_hours=True)
+        HELPERS["sumar_horas_habiles"](moment, amount)
 
 
 def test_the_first_response_reminder_is_four_clock_hours_before() -> None:

@@ -14,6 +14,8 @@ from web.demo import init_db
 from web.extensions import db
 
 CASE = "bpmn/caso_pqrs.bpmn"
+# The file each studio page opens in the route sweep (the rest take the case diagram).
+SAMPLE_PATHS = {"studio.table": "bpmn/terminos_legales.dmn", "studio.form": "forms/radicar.json"}
 
 
 def routes(app: Flask) -> list[tuple[str, str, bool]]:
@@ -22,7 +24,8 @@ def routes(app: Flask) -> list[tuple[str, str, bool]]:
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("studio."):
             continue
-        url = rule.rule.replace("<path:path>", CASE).replace("<int:version>", "1")
+        path = SAMPLE_PATHS.get(rule.endpoint, CASE)
+        url = rule.rule.replace("<path:path>", path).replace("<int:version>", "1")
         url += "?de=1&a=1" if rule.endpoint == "studio.compare_versions" else ""
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             found.append((method, url, method != "GET"))
@@ -142,3 +145,43 @@ def test_init_db_says_which_version_it_deployed_and_what_changed(app: Flask, tmp
     form.write_text(form.read_text().replace("Tipificar", "Tipificar el caso", 1))
     app.config["DEFINITIONS_ROOT"] = str(copy)
     assert init_db(app) == "Versión 2 desplegada. Archivos: forms/tipificar.json (modificado)."
+
+
+def test_a_diagram_from_another_tool_opens_with_what_the_engine_does_not_run_explained(
+    app: Flask, world
+) -> None:
+    from pathlib import Path
+
+    world.staff("dueno", "dueno_proceso")
+    client = app.test_client()
+    log_in_staff(client, "dueno")
+    source = Path(__file__).parent.parent / "engine" / "data" / "camunda_modeler.bpmn"
+    answer = client.post(
+        "/estudio/importar",
+        data={"destino": "nuevo", "archivo": (io.BytesIO(source.read_bytes()), "Viáticos v2.bpmn")},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith("/estudio/diagramas/bpmn/viaticos_v2.bpmn")
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Se importó" in page
+    for expected in (
+        "formKey",  # another engine's attribute, with what to use instead
+        "Formulario (archivo en forms/)",
+        "javascript",  # a script in another language
+        "bpmn:complexGateway",  # an element the engine does not run
+        "debe ir entre comillas",  # an ISO duration without quotes
+        "JUEL o FEEL",  # a condition in another engine's language
+    ):
+        assert expected in page, expected
+    assert "Traceback" not in page
+
+    for bad, message in ((b"<bpmn:definitions", "no es XML bien formado"),
+                         (b"<html></html>", "no es un diagrama BPMN 2.0"),
+                         (b"\xff\xfe", "UTF-8")):  # fmt: skip
+        refused = client.post(
+            "/estudio/importar",
+            data={"destino": "nuevo", "archivo": (io.BytesIO(bad), "x.bpmn")},
+            content_type="multipart/form-data",
+        )
+        assert message in client.get(refused.headers["Location"]).get_data(as_text=True)

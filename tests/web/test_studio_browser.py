@@ -86,7 +86,11 @@ def test_an_owner_breaks_fixes_and_deploys_the_case_diagram(served, browser) -> 
 
     condition(page, "registrado and (")
     page.wait_for_selector("[data-problem-list] li.problem-error")
-    assert "f_reg_si" in page.locator("[data-problem-list]").inner_text()
+    assert (
+        "Ir al flujo «Sí» de «¿Usuario registrado?»"
+        in page.locator("[data-problem-list]").inner_text()
+    )
+    assert page.locator('[data-element-id="f_reg_si"].mark-error').count() >= 1
     assert page.locator(".diagram-badge.error").count() >= 1
     shot(page, "problem")
 
@@ -121,6 +125,16 @@ def test_the_studio_pages_pass_axe_for_owner_and_administrator(served, browser) 
         # The drawing canvas and bpmn-js's own panel are third-party widgets.
         axe(page, f"{username} diagram", [".studio-canvas", ".studio-panel"])
         shot(page, f"diagram-{username}")
+        page.goto(base + "/estudio/tablas/bpmn/matriz_escalamiento.dmn")
+        page.wait_for_selector("[data-dmn-editor][data-ready=true]")
+        # dmn-js's table is a third-party widget (its editable cells are contenteditable divs).
+        axe(page, f"{username} decision table", [".studio-table"])
+        shot(page, f"table-{username}")
+        page.goto(base + "/estudio/formularios/forms/radicar.json")
+        axe(page, f"{username} form", [])
+        shot(page, f"form-{username}")
+        page.goto(base + "/estudio/migracion")
+        axe(page, f"{username} migration", [])
 
 
 def meaning(bundle: Any) -> dict[str, Any]:
@@ -165,3 +179,113 @@ def test_every_diagram_round_trips_through_the_modelers_save(served, browser) ->
         )
         assert "spiffworkflow:properties" in saved[path] or "auditoria" in path
     assert meaning(definitions.parse(saved)) == meaning(definitions.parse(files))
+
+
+def cell(page: Any, element_id: str, text: str) -> None:
+    target = page.locator(f'[data-table] [data-element-id="{element_id}"]')
+    target.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    page.locator("h1").click()  # leave the cell
+    page.get_by_role("button", name="Guardar borrador y validar").click()
+
+
+def test_an_owner_edits_a_decision_table_and_sees_the_broken_rule_marked(served, browser) -> None:  # noqa: F811
+    _, base = served
+    page = browser.new_context(locale="es-CO").new_page()  # the app's CSP applies
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, base, "dueno")
+    page.goto(base + "/estudio/")
+    page.get_by_role("link", name="Términos legales", exact=True).first.click()
+    page.wait_for_selector("[data-dmn-editor][data-ready=true]")
+    cell(page, "terminos_legales_r2_o0", "30 +")
+    page.wait_for_selector("[data-problem-list] li.problem-error")
+    assert page.locator("tr.row-error").count() == 1
+    assert page.locator('td.cell-error[data-element-id="terminos_legales_r2_o0"]').count() == 1
+    shot(page, "table-problem")
+    cell(page, "terminos_legales_r2_o0", "35")
+    page.get_by_text("Borrador guardado, sin problemas.").wait_for()
+    assert page.locator("tr.row-error").count() == 0
+    page.goto(base + "/estudio/comparar")
+    assert "Salida 1: «30» → «35»" in page.inner_text("main")
+    assert errors == []
+
+
+def test_an_owner_edits_a_form_with_a_live_preview_and_its_checks(served, browser) -> None:  # noqa: F811
+    _, base = served
+    page = browser.new_context(locale="es-CO").new_page()  # the app's CSP applies
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, base, "dueno")
+    page.goto(base + "/estudio/")
+    page.get_by_role("link", name="Revisar la solicitud registrada", exact=True).first.click()
+    page.wait_for_selector("[data-form-editor][data-ready=true]")
+    preview = page.locator("[data-preview]")
+    assert "¿Es una felicitación?" in preview.inner_text()
+    schema = page.get_by_label("Esquema del formulario (JSON Schema)")
+    original = schema.input_value()
+
+    retitled = original.replace('"Observaciones de la revisión"', '"Notas para el equipo"')
+    schema.fill(retitled.replace('"x-widget": "textarea"', '"x-widget": "lienzo"', 1))
+    page.wait_for_function(
+        "() => document.querySelector('[data-preview]').innerText.includes('Notas para el equipo')"
+    )
+    page.wait_for_selector('[data-field="observaciones_revision"].field-problem')
+    assert "lienzo" in page.locator("[data-problem-list]").inner_text()
+    shot(page, "form-problem")
+
+    schema.fill(retitled)
+    page.wait_for_selector(".field-problem", state="detached")
+    page.get_by_role("button", name="Guardar borrador y validar").click()
+    page.get_by_text("Borrador guardado, sin problemas.").wait_for()
+    page.goto(base + "/estudio/comparar")
+    assert '«"Observaciones de la revisión"» → «"Notas para el equipo"»' in page.inner_text("main")
+    assert errors == []
+
+
+def test_a_diagram_from_camunda_modeler_opens_with_its_unsupported_parts_marked(
+    served,
+    browser,  # noqa: F811
+) -> None:
+    _, base = served
+    page = browser.new_context(locale="es-CO").new_page()  # the app's CSP applies
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, base, "dueno")
+    page.goto(base + "/estudio/")
+    source = Path(__file__).parent.parent / "engine" / "data" / "camunda_modeler.bpmn"
+    page.get_by_label("Archivo BPMN (.bpmn o .xml)").set_input_files(str(source))
+    page.get_by_role("button", name="Importar y abrir").click()
+    page.wait_for_selector("[data-bpmn-modeler][data-ready=true]")
+    problems = page.locator("[data-problem-list]").inner_text()
+    assert "JUEL o FEEL" in problems and "javascript" in problems and "formKey" in problems
+    assert page.locator('[data-element-id="Gateway_junta"].mark-error').count() == 1
+    assert page.locator('[data-element-id="Gateway_monto"].mark-error').count() == 1  # its flow
+    shot(page, "imported")
+    assert errors == []
+
+
+def test_every_decision_table_round_trips_through_the_table_editors_save(served, browser) -> None:  # noqa: F811
+    from engine import definitions
+    from engine.definition_diff import compare
+
+    app, base = served
+    page = browser.new_context(locale="es-CO").new_page()
+    log_in(page, base, "dueno")
+    files = definitions.read_directory(Path(app.config["DEFINITIONS_ROOT"]))
+    saved = dict(files)
+    tables = sorted(path for path in files if path.endswith(".dmn"))
+    assert len(tables) == 2
+    for path in tables:
+        page.goto(f"{base}/estudio/tablas/{path}")
+        page.wait_for_selector("[data-dmn-editor][data-ready=true]")
+        saved[path] = page.evaluate(
+            "async () => (await window.atencionTables.saveXML({format: true})).xml"
+        )
+    assert compare(files, saved) == []  # every rule, input and output the same
+    bundle, again = definitions.parse(files), definitions.parse(saved)
+    for decision in ("terminos_legales", "matriz_escalamiento"):
+        assert decision in again.decisions
+    case = {"tipo": "solicitud", "modalidad": "consulta"}
+    assert again.decide("terminos_legales", case) == bundle.decide("terminos_legales", case)

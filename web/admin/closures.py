@@ -43,14 +43,7 @@ def _parse_day(raw: str) -> date | None:
 
 
 def _preview(day: date, adding: bool) -> list[closure_rules.CaseShift]:
-    settings = g.engine.settings
-    return closure_rules.preview(
-        db.session,
-        day,
-        adding,
-        settings.first_response_business_hours,
-        settings.first_response_hours,
-    )
+    return closure_rules.preview(g.engine, day, adding)
 
 
 @bp.get("/cierres")

@@ -345,7 +345,7 @@ def summary(r: dict[str, Any]) -> str:
         f"Indicadores de Atención Virtual – {r['periodo']}",
         f"Casos radicados: {r['casos_radicados']} "
         f"({', '.join(f'{k}: {v}' for k, v in r['por_tipo'].items()) or 'ninguno'}).",
-        f"Primera respuesta dentro de 24 horas: {_fmt(r['primera_respuesta_24h']['porcentaje'])}.",
+        f"Primera respuesta dentro de su plazo: {_fmt(r['primera_respuesta_24h']['porcentaje'])}.",
         f"Respuesta dentro del término legal: "
         f"{_fmt(r['respuesta_en_termino_legal']['porcentaje'])}.",
         f"Tiempo de respuesta final: promedio {_fmt(final['promedio_horas'], ' h')}, "
