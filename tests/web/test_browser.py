@@ -143,6 +143,13 @@ class Actor:
         link = re.search(r"https?://\S+/cuenta/verificar/\S+", body).group(0)
         self.page.goto(link)
 
+    def earlier_records(self) -> str:
+        """What the earlier steps recorded, as the task page shows it, older ones unfolded."""
+        section = self.page.locator('section[aria-labelledby="antes-titulo"]')
+        for more in section.locator("details.earlier-more:not([open]) > summary").all():
+            more.click()
+        return section.inner_text()
+
     def open_task(self, radicado: str, task_name: str) -> None:
         self.go("/bandeja/?vista=group")
         row = self.page.locator("tr", has_text=radicado)

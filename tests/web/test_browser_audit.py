@@ -165,7 +165,7 @@ def test_a_weekly_audit_from_the_sample_to_the_committee(
     jefe.open_task(AUDIT, "5.2.20 Recibir el informe y remitir copia al Outsourcing")
     page = jefe.page
     assert "92,5 sobre 100" in page.locator("section.audit-report").inner_text()
-    assert NARRATIVE in page.locator('section[aria-labelledby="antes-titulo"]').inner_text()
+    assert NARRATIVE in jefe.earlier_records()
     pdf_link = page.get_by_role("link", name="Descargar el informe en PDF")
     download = page.request.get(base + pdf_link.get_attribute("href"))
     assert download.ok and download.body().startswith(b"%PDF")
@@ -205,7 +205,7 @@ def test_a_weekly_audit_from_the_sample_to_the_committee(
     gerente.open_task(AUDIT, "5.2.21 Evaluar inconsistencias y responder")
     page = gerente.page
     assert "92,5 sobre 100" in page.locator("section.audit-report").inner_text()
-    assert COMMENTS in page.locator('section[aria-labelledby="antes-titulo"]').inner_text()
+    assert COMMENTS in gerente.earlier_records()
     look(gerente, "5.2.21-gerente")
     page.get_by_label("Respuesta a las inconsistencias").fill(OUTSOURCING_ANSWER)
     page.get_by_label("Acciones tomadas").fill("Capacitación en redacción al equipo.")
@@ -216,7 +216,7 @@ def test_a_weekly_audit_from_the_sample_to_the_committee(
     comite.staff_login("comite")
     comite.open_task(AUDIT, "5.2.22 Evaluar inconsistencias y respuestas")
     page = comite.page
-    chain = page.locator('section[aria-labelledby="antes-titulo"]').inner_text()
+    chain = comite.earlier_records()
     for earlier in (OUTSOURCING_ANSWER, COMMENTS, NARRATIVE):
         assert earlier in chain, earlier
     look(comite, "5.2.22-comite")

@@ -28,14 +28,6 @@ def look(actor: Actor, label: str) -> int:
     return height
 
 
-def earlier(actor: Actor) -> str:
-    """The earlier steps' records, the older ones unfolded first."""
-    section = actor.page.locator('section[aria-labelledby="antes-titulo"]')
-    for more in section.locator("details.earlier-more:not([open]) > summary").all():
-        more.click()
-    return section.inner_text()
-
-
 def test_each_person_sees_what_came_before_and_a_second_review_starts_blank(
     live_app,  # noqa: F811
     browser,  # noqa: F811
@@ -93,7 +85,7 @@ def test_each_person_sees_what_came_before_and_a_second_review_starts_blank(
     fondos = Actor(browser, base, "h7-fondos")
     fondos.staff_login("funcionario.fondos")
     fondos.open_task(radicado, "5.2.11 Recibir y analizar la solicitud")
-    before = earlier(fondos)
+    before = fondos.earlier_records()
     assert INSTRUCTIONS in before
     assert "Vicepresidencia de Fondos en Administración" in before
     assert "area_fondos" not in before
@@ -110,7 +102,7 @@ def test_each_person_sees_what_came_before_and_a_second_review_starts_blank(
     )
     fondos.submit_task()
     fondos.open_task(radicado, "5.2.13 Suministrar la información al Asesor")
-    assert FINDINGS in earlier(fondos)
+    assert FINDINGS in fondos.earlier_records()
     fondos.page.get_by_label("Información para el Asesor").fill(
         "El giro se hizo el 3 de marzo y la universidad ya lo aplicó a la matrícula."
     )
@@ -118,7 +110,7 @@ def test_each_person_sees_what_came_before_and_a_second_review_starts_blank(
 
     # The Asesor reads the area's findings, with the file, and drafts.
     asesor.open_task(radicado, "5.2.14 Elaborar la respuesta según el protocolo")
-    before = earlier(asesor)
+    before = asesor.earlier_records()
     assert FINDINGS in before and "ya lo aplicó a la matrícula" in before
     link = asesor.page.locator('section[aria-labelledby="antes-titulo"]').get_by_role(
         "link", name="extracto-giro.pdf"
@@ -135,7 +127,7 @@ def test_each_person_sees_what_came_before_and_a_second_review_starts_blank(
     calidad = Actor(browser, base, "h7-calidad")
     calidad.staff_login("calidad")
     calidad.open_task(radicado, "5.2.15 Revisar la respuesta")
-    assert "Respuesta en revisión" in earlier(calidad)
+    assert "Respuesta en revisión" in calidad.earlier_records()
     assert "Borradores anteriores" not in calidad.page.content()
     look(calidad, "5.2.15-primera")
     calidad.page.get_by_label("¿Está acorde con lo solicitado?").check()
@@ -145,7 +137,7 @@ def test_each_person_sees_what_came_before_and_a_second_review_starts_blank(
     calidad.submit_task()
 
     asesor.open_task(radicado, "5.2.14 Elaborar la respuesta según el protocolo")
-    assert "Respuesta rechazada" in earlier(asesor) and NOTE in earlier(asesor)
+    assert "Respuesta rechazada" in asesor.earlier_records() and NOTE in asesor.earlier_records()
     answer = asesor.page.get_by_label("Respuesta al usuario")
     assert "el giro se hizo el 3 de marzo" in answer.input_value()  # the draft carries over
     answer.fill(
@@ -161,7 +153,7 @@ def test_each_person_sees_what_came_before_and_a_second_review_starts_blank(
     assert not verdict.get_by_label("Sí").is_checked()
     assert calidad.page.get_by_label("Observaciones de calidad").input_value() == ""
     assert not calidad.page.get_by_label("¿Está acorde con lo solicitado?").is_checked()
-    assert "Respuesta rechazada" in earlier(calidad) and NOTE in earlier(calidad)
+    assert "Respuesta rechazada" in calidad.earlier_records() and NOTE in calidad.earlier_records()
     look(calidad, "5.2.15-segunda")
     # On a phone the records come first; one link takes the reviewer to the form.
     calidad.page.set_viewport_size({"width": 390, "height": 844})
