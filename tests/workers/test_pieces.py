@@ -72,8 +72,11 @@ def test_citizen_mails_link_to_their_case_and_staff_mails_carry_no_citizen_foote
     staff = render("asignacion", {**CONTEXT, "pie_ciudadano": False})
     assert "mensaje automático" in staff.text
     assert "Consulte" not in staff.text and "Consulte" not in staff.html
-    # The final answer names the link in its body; the footer does not repeat it.
-    assert render("respuesta_final", CONTEXT).text.count(CONTEXT["enlace_caso"]) == 1
+    # The final answer names the link in its body (and the survey under it); the footer does
+    # not repeat it.
+    answer = render("respuesta_final", CONTEXT).text
+    assert answer.count(CONTEXT["enlace_caso"] + "\n") == 1
+    assert "Consulte su caso en el portal" not in answer
 
 
 def test_the_message_id_follows_from_the_outbox_key():

@@ -10,9 +10,7 @@ from typing import Any
 
 from workers.errors import PermanentFailure
 from workers.jobs import Job
-from workers.mail import delivery, smtp
-from workers.mail.message import build_message
-from workers.mail.rendering import UnknownTemplate, render
+from workers.mail import outgoing
 from workers.operators.notify import Plan
 
 TEMPLATES = {
@@ -35,22 +33,6 @@ def prepare(job: Job) -> Plan:
 
 
 def perform(job: Job, plan: Plan) -> dict[str, Any]:
-    try:
-        mail = render(plan.template, plan.context)
-    except UnknownTemplate as exc:
-        raise PermanentFailure(str(exc)) from exc
-    settings = job.ctx.settings.smtp
-    now = job.ctx.clock.now()
-    message = build_message(job.key, mail, settings.mail_from, plan.recipients, now)
-    sent_now = delivery.send_once(
-        job.ctx.db_engine,
-        job.key,
-        message,
-        plan.recipients,
-        now,
-        lambda msg, rcpts, accepted: smtp.send(msg, rcpts, settings, accepted),
-        job.ctx.redis,
-        job.ctx.settings.mail_send_lease,
-    )
+    sent = outgoing.send(job, plan.template, plan.context, plan.recipients)
     # The result is stored with the outbox row: no link in it.
-    return {"enviado": True, "plantilla": plan.template, "reenvio_evitado": not sent_now}
+    return {"enviado": True, "plantilla": plan.template, "reenvio_evitado": not sent.now}

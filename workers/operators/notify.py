@@ -24,9 +24,8 @@ from workers.documents import letters
 from workers.errors import PermanentFailure
 from workers.jobs import Job
 from workers.labels import Labels
-from workers.mail import delivery, smtp
-from workers.mail.message import MailFile, build_message
-from workers.mail.rendering import UnknownTemplate, render
+from workers.mail import outgoing
+from workers.mail.message import MailFile
 
 AREA_TEMPLATES = {"asignacion", "recordatorio_area", "alerta_area"}
 ANSWER_TEMPLATE = "respuesta_final"  # carries the answer's letter and files
@@ -162,31 +161,15 @@ def _answer_files(
 
 
 def perform(job: Job, plan: Plan) -> dict[str, Any]:
-    try:
-        mail = render(plan.template, plan.context)
-    except UnknownTemplate as exc:
-        raise PermanentFailure(str(exc)) from exc
-    settings = job.ctx.settings.smtp
-    now = job.ctx.clock.now()
-    message = build_message(job.key, mail, settings.mail_from, plan.recipients, now, plan.files)
-    sent_now = delivery.send_once(
-        job.ctx.db_engine,
-        job.key,
-        message,
-        plan.recipients,
-        now,
-        lambda msg, rcpts, accepted: smtp.send(msg, rcpts, settings, accepted),
-        job.ctx.redis,
-        job.ctx.settings.mail_send_lease,
-    )
+    sent = outgoing.send(job, plan.template, plan.context, plan.recipients, plan.files)
     return {
         "enviado": True,
         "plantilla": plan.template,
         "destinatarios": plan.recipients,
-        "asunto": mail.subject,
-        "message_id": message["Message-ID"],
+        "asunto": sent.mail.subject,
+        "message_id": sent.message_id,
         "archivos": [f.filename for f in plan.files],
-        "reenvio_evitado": not sent_now,
+        "reenvio_evitado": not sent.now,
     }
 
 

@@ -14,9 +14,8 @@ from engine.models import ReportFile
 from workers.documents.monthly_report import month_name
 from workers.errors import PermanentFailure
 from workers.jobs import Job
-from workers.mail import delivery, smtp
-from workers.mail.message import MailFile, build_message
-from workers.mail.rendering import render
+from workers.mail import outgoing
+from workers.mail.message import MailFile
 from workers.operators.notify import _members
 
 TEMPLATE = "informe_mensual"
@@ -53,25 +52,12 @@ def prepare(job: Job) -> Plan:
 
 
 def perform(job: Job, plan: Plan) -> dict[str, Any]:
-    mail = render(TEMPLATE, plan.context)
-    settings = job.ctx.settings.smtp
-    now = job.ctx.clock.now()
-    message = build_message(job.key, mail, settings.mail_from, plan.recipients, now, plan.files)
-    sent_now = delivery.send_once(
-        job.ctx.db_engine,
-        job.key,
-        message,
-        plan.recipients,
-        now,
-        lambda msg, rcpts, accepted: smtp.send(msg, rcpts, settings, accepted),
-        job.ctx.redis,
-        job.ctx.settings.mail_send_lease,
-    )
+    sent = outgoing.send(job, TEMPLATE, plan.context, plan.recipients, plan.files)
     return {
         "enviado": True,
         "destinatarios": plan.recipients,
-        "asunto": mail.subject,
+        "asunto": sent.mail.subject,
         "archivos": [f.filename for f in plan.files],
-        "enviado_en": now.isoformat(),
-        "reenvio_evitado": not sent_now,
+        "enviado_en": sent.at.isoformat(),
+        "reenvio_evitado": not sent.now,
     }
