@@ -102,45 +102,37 @@ def index() -> str:
     )
 
 
-@bp.get("/diagramas/<path:path>")
-@permitted(may_read_definitions)
-def diagram(path: str) -> str:
+def _editor_page(path: str, suffix: str, template: str, **extra: Any) -> str:
+    """A definition file's editor: its draft (if any), revision and problems; administrators
+    get it read-only."""
     drafts.check_path(path)
-    if not path.endswith(".bpmn"):
-        abort(404)
     files = drafts.working_files(db.session)
-    if path not in files:
+    if not path.endswith(suffix) or path not in files:
         abort(404)
     draft = drafts.drafts(db.session).get(path)
     return render_template(
-        "studio/diagram.html",
+        template,
         path=path,
         name=describe(path, files[path]),
         draft=draft,
         revision=draft.revision if draft else 0,
         problems=problem_dicts(drafts.problems_of(db.session, path)),
         may_edit=may_edit_definitions(g.user),
+        **extra,
     )
+
+
+@bp.get("/diagramas/<path:path>")
+@permitted(may_read_definitions)
+def diagram(path: str) -> str:
+    return _editor_page(path, ".bpmn", "studio/diagram.html")
 
 
 @bp.get("/tablas/<path:path>")
 @permitted(may_read_definitions)
 def table(path: str) -> str:
-    """The decision table editor (dmn-js); administrators get it read-only."""
-    drafts.check_path(path)
-    files = drafts.working_files(db.session)
-    if not path.endswith(".dmn") or path not in files:
-        abort(404)
-    draft = drafts.drafts(db.session).get(path)
-    return render_template(
-        "studio/table.html",
-        path=path,
-        name=describe(path, files[path]),
-        draft=draft,
-        revision=draft.revision if draft else 0,
-        problems=problem_dicts(drafts.problems_of(db.session, path)),
-        may_edit=may_edit_definitions(g.user),
-    )
+    """The decision table editor (dmn-js)."""
+    return _editor_page(path, ".dmn", "studio/table.html")
 
 
 @bp.get("/archivos/<path:path>")
@@ -465,23 +457,13 @@ def _form_preview(path: str, content: str) -> tuple[str, list[dict[str, Any]]]:
 @bp.get("/formularios/<path:path>")
 @permitted(may_read_definitions)
 def form(path: str) -> str:
+    """The form editor: the JSON Schema as text, with the task page's own preview."""
     drafts.check_path(path)
-    files = drafts.working_files(db.session)
-    if not path.endswith(".json") or path not in files:
+    content = drafts.working_files(db.session).get(path)
+    if content is None or not path.endswith(".json"):
         abort(404)
-    draft = drafts.drafts(db.session).get(path)
-    preview, _problems = _form_preview(path, files[path])
-    return render_template(
-        "studio/form.html",
-        path=path,
-        name=describe(path, files[path]),
-        content=files[path],
-        draft=draft,
-        revision=draft.revision if draft else 0,
-        preview=preview,
-        problems=problem_dicts(drafts.problems_of(db.session, path)),
-        may_edit=may_edit_definitions(g.user),
-    )
+    preview, _problems = _form_preview(path, content)
+    return _editor_page(path, ".json", "studio/form.html", content=content, preview=preview)
 
 
 @bp.post("/formularios/<path:path>/vista-previa")
