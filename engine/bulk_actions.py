@@ -1,8 +1,9 @@
 """Bulk actions of the console: one job over many instances, each instance in its own
 transaction; the job row keeps the progress and, per instance that failed, why.
 
-``ACTIONS`` is the registry: the studio's migration adds ``migrar`` with ``register`` (the
-hook for bulk migrate); the console offers whatever is registered."""
+``ACTIONS`` is the registry the console offers; ``migrar`` moves each instance to the newest
+version through the studio's migration (engine.migration), refusing, with the dry run's
+reasons, those that cannot move."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine import migration
 from engine.database import start_writing
 from engine.errors import EngineError
 from engine.models import BulkJob, HumanTask, Incident, ProcessInstance, User
@@ -69,7 +71,12 @@ def _reassign(engine: Any, instance: ProcessInstance, user: User, job: BulkJob) 
 
 register(BulkAction("reintentar", "Reintentar los incidentes", _retry))
 register(BulkAction("cancelar", "Cancelar", _cancel))
+def _migrate(engine: Any, instance: ProcessInstance, user: User, job: BulkJob) -> None:
+    migration.migrate(engine, instance.id, user.id)
+
+
 register(BulkAction("reasignar", "Reasignar las tareas abiertas", _reassign, needs_assignee=True))
+register(BulkAction("migrar", "Mover a la versión más reciente", _migrate))
 
 
 def create(

@@ -404,3 +404,42 @@ def test_no_moving_back_once_the_answer_was_sent(app: Flask, world) -> None:
         case.answered_at = app.extensions["clock"].now()
         db.session.commit()
         assert InstanceActions(world.engine()).back_steps(instance) == []
+
+
+def test_bulk_migrate_moves_the_movable_cases_and_says_why_not_for_the_others(
+    app: Flask, world
+) -> None:
+    from engine.models import Deployment
+    from engine.runtime import Engine
+    from tests import factories as f
+
+    people(world)
+    keys = [world.file_case(world.citizen(f"7100000{n}")) for n in range(2)]
+    ids = [instance_id_of(app, k) for k in keys]
+    with app.app_context():
+        files = f.bundle_files()
+        files["bpmn/caso_pqrs.bpmn"] = files["bpmn/caso_pqrs.bpmn"].replace(
+            "sumar_horas(caso['radicado_en'], 24)", "sumar_horas(caso['radicado_en'], 12)"
+        )
+        Engine(db.session, app.extensions["clock"]).deploy(files)
+        db.session.commit()
+    admin = app.test_client()
+    log_in_staff(admin, "admin")
+    admin.post(f"/consola/instancias/{ids[1]}/suspender", data={"motivo": REASON})
+    started = admin.post(
+        "/consola/masivo",
+        data={"accion": "migrar", "alcance": "seleccion", "instancia": ids, "motivo": REASON},
+    )
+    report = admin.get(started.headers["Location"]).get_data(as_text=True)
+    assert "Terminada: 1 de 2 instancias sin error." in report
+    assert keys[1] in report and "reanúdela antes de moverla" in report
+    with app.app_context():
+        versions = dict(
+            db.session.execute(
+                select(ProcessInstance.id, Deployment.version)
+                .join(Deployment, Deployment.id == ProcessInstance.deployment_id)
+                .where(ProcessInstance.id.in_(ids))
+            ).all()
+        )
+    assert versions == {ids[0]: 2, ids[1]: 1}
+    assert len(events(app, ids[0], "migrated")) == 1
