@@ -69,10 +69,12 @@ def _reassign(engine: Any, instance: ProcessInstance, user: User, job: BulkJob) 
         engine.reassign(task.id, user, assignee.id, job.reason)
 
 
-register(BulkAction("reintentar", "Reintentar los incidentes", _retry))
-register(BulkAction("cancelar", "Cancelar", _cancel))
 def _migrate(engine: Any, instance: ProcessInstance, user: User, job: BulkJob) -> None:
     migration.migrate(engine, instance.id, user.id)
+
+
+register(BulkAction("reintentar", "Reintentar los incidentes", _retry))
+register(BulkAction("cancelar", "Cancelar", _cancel))
 
 
 register(BulkAction("reasignar", "Reasignar las tareas abiertas", _reassign, needs_assignee=True))

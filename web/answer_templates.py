@@ -38,6 +38,14 @@ TEMPLATES: dict[str, Any] = {
         "ICETEX. De acuerdo con el artículo 21 de la Ley 1755 de 2015, la hemos trasladado a "
         "[entidad competente], que le responderá directamente."
     ),
+    "negacion_de_acceso": _l(
+        "Respetado(a) $nombre:\n\n"
+        "En atención a su $tipo número $radicado sobre «$asunto», le informamos que no es "
+        "posible entregar la información solicitada porque [indique si es reservada o "
+        "clasificada y la norma que lo establece] (artículos 18 y 19 de la Ley 1712 de 2014).\n\n"
+        "Contra esta decisión procede el recurso de reposición y, si lo desea, puede insistir "
+        "en su solicitud (artículos 26 y 27 de la Ley 1755 de 2015)."
+    ),
     "solicitud_de_informacion": _l(
         "Respetado(a) $nombre:\n\n"
         "Para atender su $tipo número $radicado sobre «$asunto» necesitamos la siguiente "

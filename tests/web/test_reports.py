@@ -137,3 +137,75 @@ def test_the_legal_reports_count_the_cases_of_any_range(app, client, world):
     }
     assert totals["Solicitudes recibidas"] == 0
     assert client.get("/informes/ley?informe=otro").status_code == 400
+
+
+def _answer_with(world, radicado: str, template: str) -> None:
+    """Take a case through the area to its final answer, drafted with ``template``."""
+    world.escalate(radicado)
+    world.complete(radicado, "ut_5_2_11", "funcionario.fondos", {"es_de_mi_area": True})
+    world.complete(
+        radicado,
+        "ut_5_2_12",
+        "funcionario.fondos",
+        {"hallazgos": "Hallazgos del caso con detalle."},
+    )
+    world.complete(
+        radicado,
+        "ut_5_2_13",
+        "funcionario.fondos",
+        {"informacion_area": "Información del área suficiente."},
+    )
+    world.complete(
+        radicado,
+        "ut_5_2_14",
+        "asesor",
+        {"plantilla": template, "respuesta": "Respuesta de prueba con el detalle del caso."},
+    )
+    world.complete(
+        radicado,
+        "ut_5_2_15",
+        "calidad",
+        {"acorde": True, "clara": True, "sin_errores_forma": True, "cumple": True},
+    )
+    world.complete(radicado, "ut_5_2_16", "calidad", {"tipificacion": "cobranza"})
+
+
+def test_the_legal_reports_count_transfers_and_denials_by_the_answers_template(app, client, world):
+    from engine.configuration import set_review_share
+
+    for username, group in [
+        ("coord", "coordinador"),
+        ("asesor", "asesor"),
+        ("calidad", "agente_calidad"),
+        ("funcionario.fondos", "area_fondos"),
+    ]:
+        world.staff(username, group)
+    with app.app_context():
+        set_review_share(db.session, 100, None, app.extensions["clock"].now())
+        db.session.commit()
+    citizen = world.citizen()
+    documents = {"tipo": "solicitud", "modalidad": "documentos", "asunto": "Copia del pagaré"}
+    transferred = world.file_case(citizen)
+    denied = world.file_case(citizen, **documents)
+    answered = world.file_case(citizen, **documents)
+    _answer_with(world, transferred, "traslado_por_competencia")
+    _answer_with(world, denied, "negacion_de_acceso")
+    _answer_with(world, answered, "respuesta_de_fondo")
+    assert all(world.case(r).answered_at is not None for r in (transferred, denied, answered))
+    log_in_staff(client, "coord")
+
+    def totals(report: str) -> dict:
+        sheet = client.get(
+            f"/informes/ley?informe={report}&desde=2026-03-01&hasta=2026-03-31&formato=xlsx"
+        ).data
+        rows = load_workbook(io.BytesIO(sheet))["Totales"].iter_rows(values_only=True)
+        return {r[0]: r[1] for r in rows if r[0]}
+
+    pqrs = totals("pqrs")
+    assert pqrs["Trasladadas a la entidad competente"] == 1
+    information = totals("informacion")
+    assert information["Solicitudes de información recibidas"] == 2
+    assert information["Trasladadas a la entidad competente"] == 0
+    assert information["Con acceso negado (información reservada o clasificada)"] == 1
+    page = client.get("/informes/ley?informe=informacion&desde=2026-03-01&hasta=2026-03-31")
+    assert "Acceso negado" in page.get_data(as_text=True)

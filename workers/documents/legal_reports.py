@@ -43,6 +43,7 @@ def pqrs_document(
             ("Respondidas o vencidas fuera del término", figures["fuera_de_termino"]),
             ("En curso dentro del término", figures["en_curso"]),
             ("Escaladas a un área de la entidad", figures["escaladas"]),
+            ("Trasladadas a la entidad competente", figures["trasladadas"]),
             ("Cerradas por desistimiento tácito", figures["desistidas"]),
             ("Tiempo promedio de respuesta (días calendario)", figures["dias_promedio"]),
         ],
@@ -97,11 +98,19 @@ def pqrs_document(
             (
                 "Alcance",
                 "Informe del artículo 76 de la Ley 1474 de 2011 calculado de los expedientes "
-                "de Atención Virtual. Los traslados por competencia a otras entidades no se "
-                "registran en el expediente y no se informan aquí.",
+                "de Atención Virtual. Una solicitud se cuenta como trasladada cuando su "
+                "respuesta se elaboró con la plantilla «Traslado por competencia» (artículo 21 "
+                "de la Ley 1755 de 2015).",
             ),
         ),
     )
+
+
+# What the answer that closed a request did, by the protocol template it was written with.
+OUTCOMES = {
+    "traslado_por_competencia": "Trasladada",
+    "negacion_de_acceso": "Acceso negado",
+}
 
 
 def information_document(
@@ -113,6 +122,8 @@ def information_document(
         [
             ("Solicitudes de información recibidas", figures["recibidas"]),
             ("Escaladas a un área de la entidad", figures["escaladas"]),
+            ("Trasladadas a la entidad competente", figures["trasladadas"]),
+            ("Con acceso negado (información reservada o clasificada)", figures["acceso_negado"]),
             ("Respondidas", figures["respondidas"]),
             ("Respondidas dentro del término", figures["en_termino"]),
             ("Fuera del término", figures["fuera_de_termino"]),
@@ -121,7 +132,7 @@ def information_document(
     )
     each = Table.of(
         "Tiempo de respuesta de cada solicitud",
-        ("Radicado", "Radicada", "Respondida", "Días", "Dentro del término"),
+        ("Radicado", "Radicada", "Respondida", "Días", "Dentro del término", "Resultado"),
         [
             (
                 r.radicado,
@@ -129,6 +140,7 @@ def information_document(
                 moment_text(r.answered_at) or "Sin respuesta",
                 r.days,
                 {True: "Sí", False: "No", None: "En curso"}[r.in_term],
+                OUTCOMES.get(r.template, "Respondida") if r.answered_at else "En trámite",
             )
             for r in figures["solicitudes"]
         ],
@@ -146,8 +158,8 @@ def information_document(
             (
                 "Alcance",
                 "Solicitudes de tipo «solicitud» en la modalidad de petición de documentos e "
-                "información. El expediente no registra si se negó el acceso ni los traslados a "
-                "otras entidades; esas dos cifras no se informan aquí.",
+                "información. El acceso se cuenta como negado, y la solicitud como trasladada, "
+                "según la plantilla del protocolo con que se elaboró la respuesta.",
             ),
         ),
     )
