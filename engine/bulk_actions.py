@@ -75,8 +75,6 @@ def _migrate(engine: Any, instance: ProcessInstance, user: User, job: BulkJob) -
 
 register(BulkAction("reintentar", "Reintentar los incidentes", _retry))
 register(BulkAction("cancelar", "Cancelar", _cancel))
-
-
 register(BulkAction("reasignar", "Reasignar las tareas abiertas", _reassign, needs_assignee=True))
 register(BulkAction("migrar", "Mover a la versión más reciente", _migrate))
 
