@@ -22,7 +22,7 @@ from web.extensions import db
 SIZES = {"escritorio": (1280, 900), "movil": (390, 844)}
 NO_SIDEWAYS_SCROLL = """() => {
   const page = document.documentElement;
-  const list = document.querySelector('table.stacked');
+  const list = document.querySelector('table.cards-on-phone');
   return {
     page: [page.scrollWidth, page.clientWidth],
     list: list ? [list.scrollWidth, list.clientWidth] : [0, 0],
@@ -55,7 +55,7 @@ def look(actor: Actor, label: str) -> None:
 
 def rows(actor: Actor) -> list[str]:
     """The radicados of the list, in the order shown."""
-    return actor.page.locator('table.stacked td[data-label="Radicado"] a').all_inner_texts()
+    return actor.page.locator('table.cards-on-phone td[data-label="Radicado"] a').all_inner_texts()
 
 
 def settle(app: Flask, world: World) -> None:
