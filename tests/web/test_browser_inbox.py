@@ -164,7 +164,7 @@ def test_the_inbox_counts_searches_sorts_and_leads_to_the_next_step(
     fondos = Actor(browser, base, "bandeja-funcionario")
     fondos.staff_login("funcionario.fondos")
     assert sorted(rows(fondos)) == sorted([first, escalated])
-    options = fondos.page.locator("#filtro-tarea option").all_inner_texts()
+    options = fondos.page.locator("#filtro-tarea option").all_text_contents()  # folded
     assert [o.split(" ")[0] for o in options[1:]] == ["5.2.11", "5.2.12", "5.2.13"]
     look(fondos, "grupo")
     fondos.open_task(escalated, "5.2.11 Recibir y analizar la solicitud")
