@@ -23,7 +23,7 @@ from engine.models import AuditReport, ProcessInstance
 from tests.stack import Stack, redis_url, shared_clock, stack  # noqa: F401
 from tests.web.conftest import World
 from tests.web.test_browser import ARTIFACTS, Actor, _settle, browser, live_app  # noqa: F401
-from tests.web.test_browser_handoffs import look
+from tests.web.test_browser_handoffs import earlier, look
 from tests.workers.harness import wait_for
 from web.extensions import db
 
@@ -81,8 +81,8 @@ def judge(actor: Actor, radicado: str, writing: str, note: str) -> None:
     # Prefilled from the case record, shown as text: the Profesional does not type it.
     for fact in (
         "Fecha y hora de la respuesta final:",
-        "¿Primera respuesta en 24 horas?: Sí",
-        "¿Respuesta final dentro del término legal?: Sí",
+        "¿Primera respuesta en 24 horas? Sí",
+        "¿Respuesta final dentro del término legal? Sí",
         "Tipo de solicitud: Reclamo",
         "Canal de ingreso: Portal web",
         ANSWER,
@@ -216,9 +216,9 @@ def test_a_weekly_audit_from_the_sample_to_the_committee(
     comite.staff_login("comite")
     comite.open_task(AUDIT, "5.2.22 Evaluar inconsistencias y respuestas")
     page = comite.page
-    chain = page.locator('section[aria-labelledby="antes-titulo"]').inner_text()
-    for earlier in (OUTSOURCING_ANSWER, COMMENTS, NARRATIVE):
-        assert earlier in chain, earlier
+    chain = earlier(comite)  # the older records unfolded
+    for said in (OUTSOURCING_ANSWER, COMMENTS, NARRATIVE):
+        assert said in chain, said
     look(comite, "5.2.22-comite")
     page.get_by_label("Se requieren acciones de mejora").check()
     page.get_by_label("Decisiones y compromisos").fill("Seguimiento mensual de la redacción.")

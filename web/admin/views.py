@@ -311,6 +311,8 @@ def _data_text(data: dict[str, Any] | None) -> str:
 def _event_label(event: Event) -> str:
     if event.kind in ("service_requested", "incident") and event.label in OPERATION_LABELS:
         return str(OPERATION_LABELS[event.label])
+    if event.kind == "hito":  # a milestone's code (primera_respuesta) as words
+        return (event.label or "").replace("_", " ").capitalize()
     return event.label or ""
 
 
