@@ -93,6 +93,17 @@ def test_lists_fit_a_phone_with_the_search_first(
     on_phone(admin, "/consola/?paso=ut_5_2_6", "consola-por-paso")
     assert admin_page.get_by_label("Paso actual").is_visible()
     on_phone(admin, "/consola/personas", "consola-personas")
+    # The dashboard's legends: each colour on the line of its name; no label cut at the left.
+    admin_page.set_viewport_size({"width": 1280, "height": 900})
+    admin.go("/consola/tablero")
+    legend = admin_page.locator(".chart-legend li")
+    heights = legend.evaluate_all("(items) => items.map(i => i.offsetHeight)")
+    assert heights and max(heights) < 30, heights
+    cut = admin_page.evaluate(
+        "() => [...document.querySelectorAll('figure.chart text')]"
+        ".filter(t => t.getBBox().x < 0).map(t => t.textContent)"
+    )
+    assert cut == []
     on_phone(admin, "/consola/grupos", "consola-grupos")
 
     profesional = Actor(browser, base, "listas-profesional", width=390)
