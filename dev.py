@@ -173,6 +173,8 @@ def _interrupt(*_args: object) -> None:
 def command_run(args: argparse.Namespace) -> int:
     ensure_venv()
     env = base_environment()
+    # The links in the e-mails point at this run (another --port included).
+    env.setdefault("PORTAL_URL", f"http://{args.host}:{args.port}")
     INSTANCE.mkdir(parents=True, exist_ok=True)
     supervisor = Supervisor(env)
     signal.signal(signal.SIGTERM, _interrupt)

@@ -90,13 +90,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from engine import audits
     from web import access, formatting
     from web.case_labels import first_response_label, visibility_label
     from workers.documents.charts import format_value
 
     app.jinja_env.filters["fecha"] = formatting.format_moment
-    app.jinja_env.filters["clave"] = audits.business_key_label
+    app.jinja_env.filters["clave"] = formatting.business_key_label
     app.jinja_env.filters["cifra"] = format_value
     app.jinja_env.globals["visibility_label"] = visibility_label
     app.jinja_env.filters["dia"] = formatting.format_day

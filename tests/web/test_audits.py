@@ -213,3 +213,31 @@ def test_a_chat_case_opens_its_f182_with_the_chat_section_to_score(app, audited)
     assert data["chat_tiempo_espera_min"] == 12
     assert data["chat_identificacion"] == "1012345678"  # prefilled from the case record
     assert data["veces_registrado_crm"] == 4  # the record's count, read-only
+
+
+def test_the_audit_page_says_which_step_is_open_and_links_it_for_its_group(app, audited):
+    """Where the audit stands: the open step and its group; a link only for who works on it."""
+    with app.app_context():
+        eng = Engine(db.session, app.extensions["clock"])
+        sample = db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.instance_id == int(audited["instance"]),
+                OutboxMessage.operation == "audit_sample",
+            )
+        ).one()
+        eng.complete_service(sample.id, {"muestra": [audited["sampled"]], "fichas": {}})
+        db.session.commit()
+        task = db.session.scalars(
+            select(HumanTask).where(
+                HumanTask.instance_id == int(audited["instance"]), HumanTask.state == "open"
+            )
+        ).first()
+    assert task is not None and task.candidate_group == "profesional_ocm"
+    link = f'href="/bandeja/tareas/{task.id}"'
+    mine = staff_client(app, "profesional").get(f"/auditorias/{audited['instance']}")
+    text = mine.get_data(as_text=True)
+    assert "Paso actual" in text and task.name in text and "(Profesional OCM)" in text
+    assert link in text
+    other = staff_client(app, "jefe").get(f"/auditorias/{audited['instance']}")
+    text = other.get_data(as_text=True)
+    assert task.name in text and link not in text

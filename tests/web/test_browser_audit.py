@@ -81,8 +81,8 @@ def judge(actor: Actor, radicado: str, writing: str, note: str) -> None:
     # Prefilled from the case record, shown as text: the Profesional does not type it.
     for fact in (
         "Fecha y hora de la respuesta final:",
-        "¿Primera respuesta en 24 horas?: Sí",
-        "¿Respuesta final dentro del término legal?: Sí",
+        "¿Primera respuesta en 24 horas? Sí",
+        "¿Respuesta final dentro del término legal? Sí",
         "Tipo de solicitud: Reclamo",
         "Canal de ingreso: Portal web",
         ANSWER,
@@ -217,8 +217,8 @@ def test_a_weekly_audit_from_the_sample_to_the_committee(
     comite.open_task(AUDIT, "5.2.22 Evaluar inconsistencias y respuestas")
     page = comite.page
     chain = comite.earlier_records()
-    for earlier in (OUTSOURCING_ANSWER, COMMENTS, NARRATIVE):
-        assert earlier in chain, earlier
+    for said in (OUTSOURCING_ANSWER, COMMENTS, NARRATIVE):
+        assert said in chain, said
     look(comite, "5.2.22-comite")
     page.get_by_label("Se requieren acciones de mejora").check()
     page.get_by_label("Decisiones y compromisos").fill("Seguimiento mensual de la redacción.")

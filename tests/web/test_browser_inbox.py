@@ -22,7 +22,7 @@ from web.extensions import db
 SIZES = {"escritorio": (1280, 900), "movil": (390, 844)}
 NO_SIDEWAYS_SCROLL = """() => {
   const page = document.documentElement;
-  const list = document.querySelector('table.stacked');
+  const list = document.querySelector('table.cards-on-phone');
   return {
     page: [page.scrollWidth, page.clientWidth],
     list: list ? [list.scrollWidth, list.clientWidth] : [0, 0],
@@ -55,7 +55,7 @@ def look(actor: Actor, label: str) -> None:
 
 def rows(actor: Actor) -> list[str]:
     """The radicados of the list, in the order shown."""
-    return actor.page.locator('table.stacked td[data-label="Radicado"] a').all_inner_texts()
+    return actor.page.locator('table.cards-on-phone td[data-label="Radicado"] a').all_inner_texts()
 
 
 def settle(app: Flask, world: World) -> None:
@@ -164,7 +164,7 @@ def test_the_inbox_counts_searches_sorts_and_leads_to_the_next_step(
     fondos = Actor(browser, base, "bandeja-funcionario")
     fondos.staff_login("funcionario.fondos")
     assert sorted(rows(fondos)) == sorted([first, escalated])
-    options = fondos.page.locator("#filtro-tarea option").all_inner_texts()
+    options = fondos.page.locator("#filtro-tarea option").all_text_contents()  # folded
     assert [o.split(" ")[0] for o in options[1:]] == ["5.2.11", "5.2.12", "5.2.13"]
     look(fondos, "grupo")
     fondos.open_task(escalated, "5.2.11 Recibir y analizar la solicitud")

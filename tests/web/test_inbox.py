@@ -23,7 +23,7 @@ def _people(world) -> None:
 
 def _radicados(page: str) -> list[str]:
     """The radicados of the inbox's rows, in the order shown."""
-    return re.findall(r'<td data-label="Radicado"><a href="[^"]+">(AV-\d{4}-\d+)</a>', page)
+    return re.findall(r'<td data-label="Radicado"><a [^>]*>(AV-\d{4}-\d+)</a>', page)
 
 
 def _task_filter(page: str) -> list[str]:

@@ -25,7 +25,7 @@ def test_the_group_tab_lists_the_groups_tasks_and_mine_is_empty(client: FlaskCli
     group = client.get("/bandeja/?vista=group").get_data(as_text=True)
     assert radicado in group and "5.2.6 Revisar la solicitud registrada" in group
     mine = client.get("/bandeja/?vista=mine").get_data(as_text=True)
-    assert radicado not in mine and "No hay tareas" in mine
+    assert radicado not in mine and "No tiene tareas tomadas" in mine
 
 
 def test_claim_moves_the_task_to_mine_and_release_gives_it_back(client: FlaskClient, world) -> None:

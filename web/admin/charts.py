@@ -92,7 +92,7 @@ def horizontal_counts(title: str, rows: list[tuple[str, int]]) -> Chart:
         chart.bars.append(
             Bar(left, y + 4, max(bar_w, 1.0), row_h - 8, COLOURS[0], f"{name}: {count}")
         )
-        short = name if len(name) <= 34 else name[:33] + "…"
+        short = name if len(name) <= 30 else name[:29] + "…"  # fits the 222 px left of the bars
         chart.labels.append(Label(left - 8, y + row_h / 2 + 4, short, "end"))
         chart.labels.append(Label(left + bar_w + 6, y + row_h / 2 + 4, str(count), "start"))
     return chart

@@ -255,20 +255,27 @@ def _value_text(value: Any) -> str:
             return value
     if isinstance(value, list):
         return ", ".join(_value_text(item) for item in value)
+    if isinstance(value, dict):  # e.g. a legacy system's record: its fields in brackets
+        return f"({_fields_text(value)})"
     return str(value)
+
+
+def _fields_text(data: dict[str, Any]) -> str:
+    """Keys as words and readable values; empty ones (None, "", [], {}) left out."""
+    shown = {k: v for k, v in data.items() if v not in (None, "", [], {}) and k != "operacion"}
+    return "; ".join(f"{k.replace('_', ' ')}: {_value_text(v)}" for k, v in shown.items())
 
 
 def _data_text(data: dict[str, Any] | None) -> str:
     """An event's data, readable: keys as words, Spanish values and dates."""
-    if not data:
-        return ""
-    shown = {k: v for k, v in data.items() if v not in (None, "", [], {}) and k != "operacion"}
-    return "; ".join(f"{k.replace('_', ' ')}: {_value_text(v)}" for k, v in shown.items())
+    return _fields_text(data) if data else ""
 
 
 def _event_label(event: Event) -> str:
     if event.kind in ("service_requested", "incident") and event.label in OPERATION_LABELS:
         return str(OPERATION_LABELS[event.label])
+    if event.kind == "hito":  # a milestone's code (primera_respuesta) as words
+        return (event.label or "").replace("_", " ").capitalize()
     return event.label or ""
 
 

@@ -4,12 +4,13 @@ from datetime import date
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engine import audits
-from engine.models import ProcessInstance
+from engine.models import Group, HumanTask, ProcessInstance
 from engine.runtime import INSTANCE_STATES
-from web.access import may_read_audits, may_start_audit, now, permitted
+from web.access import may_read_audits, may_see_task, may_start_audit, now, permitted
 from web.audits import bp, report
 from web.downloads import file_download
 from web.extensions import db
@@ -70,9 +71,20 @@ def _instance(instance_id: int) -> ProcessInstance:
 def show(instance_id: int) -> str:
     instance = _instance(instance_id)
     audit = audits.audit_of_instance(db.session, instance.id)
+    # Where the audit stands: its open steps, each with its group, and a link for who may open it.
+    steps = db.session.scalars(
+        select(HumanTask)
+        .where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
+        .order_by(HumanTask.created_at)
+    ).all()
+    groups = dict(db.session.execute(select(Group.code, Group.name)).tuples().all())
     return render_template(
         "audits/show.html",
         instance=instance,
+        steps=[
+            (t, groups.get(t.candidate_group, t.candidate_group), may_see_task(g.user, t))
+            for t in steps
+        ],
         view=report.audit_view(audit) if audit is not None else None,
         records=instance_records(instance.id),
         status_label=INSTANCE_STATES.get,
