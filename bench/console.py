@@ -34,7 +34,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from engine.models import Case, Event, HumanTask, ProcessInstance  # noqa: E402
 from web import create_app  # noqa: E402
-from web.demo import DEMO_PASSWORD, ensure_staff  # noqa: E402
+from web.demo import DEMO_PASSWORD, ensure_staff, init_db  # noqa: E402
 from web.extensions import db  # noqa: E402
 
 
@@ -126,7 +126,7 @@ def insert_closed(template: Case, count: int, now: Any) -> None:
                     "first_response_at": first_at,
                     "first_response_kind": "respuesta",
                     "legal_due": filed + timedelta(days=5),
-                    "legal_reminder_at": None,
+                    "legal_reminder_at": filed + timedelta(days=4),
                     "area": "operaciones" if escalated else None,
                     "area_due": filed + timedelta(days=4) if area_at else None,
                     "area_reminder_at": None,
@@ -182,6 +182,7 @@ def insert_closed(template: Case, count: int, now: Any) -> None:
 
 def populate(app: Any, open_cases: int, closed_cases: int) -> None:
     with app.app_context():
+        init_db(app)
         already = db.session.scalar(select(func.count()).select_from(Case))
         bench_http.populate(app, open_cases, 0, 1)
         ensure_staff("bench.admin", "Administrador de carga", ["administrador"])
@@ -230,7 +231,12 @@ def main() -> None:
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='av-console-')}/bench.db"
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "WORKERS": False, "LOGIN_FAILURE_LIMIT": "10000/minute"}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WORKERS": False,
+            "WTF_CSRF_ENABLED": False,  # the bench only reads pages
+            "LOGIN_FAILURE_LIMIT": "10000/minute",
+        }
     )
     print(f"base: {url}")
     populate(app, args.open, args.closed)
