@@ -196,7 +196,8 @@ def populate(app: Any, open_cases: int, closed_cases: int) -> None:
         bench_http._reset_sequences()
         events = db.session.scalar(select(func.count()).select_from(Event))
         print(
-            f"cerrados: {closed_cases} con {events} eventos en {time.perf_counter() - started:.1f} s"
+            f"cerrados: {closed_cases} con {events} eventos "
+            f"en {time.perf_counter() - started:.1f} s"
         )
 
 

@@ -1,6 +1,10 @@
 """The administrators' dashboard: figures computed from the case records, the inbox, the
 event log and the outbox. Nothing here writes; every function takes the session and ``now``.
 
+Every figure about cases or tasks takes ``groups``: None for everything (administrators), or
+the groups whose work a coordinador sees (web/access.py ``dashboard_groups``): their tasks,
+and the instances that have or had a task of theirs.
+
 Compliance by week: a term is *decided* when it was met (the work was done by its deadline)
 or its deadline passed without it. Met terms count in the week they were done, missed ones
 in the week their deadline passed (weeks start on Monday, Bogotá).
@@ -10,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from engine.clock import BOGOTA
@@ -81,12 +85,28 @@ class LastRuns:
     by_operation: dict[str, datetime]  # the last outbox job each kind of worker finished
 
 
+Groups = frozenset[str] | None
+
+
+def _instance_of(groups: Groups) -> Any:
+    """Instances that have or had a task of ``groups`` (every instance when None)."""
+    if groups is None:
+        return true()
+    return exists().where(
+        HumanTask.instance_id == ProcessInstance.id, HumanTask.candidate_group.in_(groups)
+    )
+
+
+def _task_of(groups: Groups) -> Any:
+    return true() if groups is None else HumanTask.candidate_group.in_(groups)
+
+
 def _monday(moment: datetime) -> date:
     day = moment.astimezone(BOGOTA).date()
     return day - timedelta(days=day.weekday())
 
 
-def open_work(session: Session, now: datetime) -> list[StepLoad]:
+def open_work(session: Session, now: datetime, groups: Groups = None) -> list[StepLoad]:
     """Open tasks per group and step: how many, how many nobody took, the oldest, mean age."""
     rows = session.execute(
         select(
@@ -97,14 +117,14 @@ def open_work(session: Session, now: datetime) -> list[StepLoad]:
             func.min(HumanTask.created_at),
         )
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(HumanTask.state == "open", ProcessInstance.status.in_(LIVE))
+        .where(HumanTask.state == "open", ProcessInstance.status.in_(LIVE), _task_of(groups))
         .group_by(HumanTask.candidate_group, HumanTask.name)
     ).all()
     ages: dict[tuple[str, str], list[float]] = {}
     for group, name, created in session.execute(
         select(HumanTask.candidate_group, HumanTask.name, HumanTask.created_at)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(HumanTask.state == "open", ProcessInstance.status.in_(LIVE))
+        .where(HumanTask.state == "open", ProcessInstance.status.in_(LIVE), _task_of(groups))
     ):
         ages.setdefault((group, name), []).append((now - created).total_seconds() / 3600)
     loads = [
@@ -137,7 +157,9 @@ def _area_answers(session: Session, since: datetime) -> dict[int, datetime]:
     )
 
 
-def weekly_compliance(session: Session, now: datetime, weeks: int = 8) -> list[WeekCompliance]:
+def weekly_compliance(
+    session: Session, now: datetime, weeks: int = 8, groups: Groups = None
+) -> list[WeekCompliance]:
     """First response (24 h), area and legal terms decided in each of the last ``weeks``."""
     first = _monday(now) - timedelta(weeks=weeks - 1)
     since = datetime.combine(first, time(), tzinfo=BOGOTA)
@@ -173,6 +195,7 @@ def weekly_compliance(session: Session, now: datetime, weeks: int = 8) -> list[W
         .join(ProcessInstance, ProcessInstance.case_id == Case.id)
         .where(
             ProcessInstance.status != "cancelled",
+            _instance_of(groups),
             or_(
                 Case.first_response_due >= since,
                 Case.legal_due >= since,
@@ -190,7 +213,9 @@ def weekly_compliance(session: Session, now: datetime, weeks: int = 8) -> list[W
     return [by_week[w] for w in sorted(by_week)]
 
 
-def at_risk(session: Session, now: datetime, hours: int = 24) -> list[AtRisk]:
+def at_risk(
+    session: Session, now: datetime, hours: int = 24, groups: Groups = None
+) -> list[AtRisk]:
     """Open cases with a term still unmet that ends within the next ``hours``."""
     horizon = now + timedelta(hours=hours)
     rows = session.execute(
@@ -198,6 +223,7 @@ def at_risk(session: Session, now: datetime, hours: int = 24) -> list[AtRisk]:
         .join(ProcessInstance, ProcessInstance.case_id == Case.id)
         .where(
             ProcessInstance.status.in_(LIVE),
+            _instance_of(groups),
             Case.answered_at.is_(None),
             Case.withdrawn_at.is_(None),
             or_(
@@ -223,8 +249,9 @@ def at_risk(session: Session, now: datetime, hours: int = 24) -> list[AtRisk]:
     return sorted(found, key=lambda r: r.due)
 
 
-def workload(session: Session, now: datetime) -> list[PersonLoad]:
-    """Open tasks each staff member holds: how many, the oldest, how many are overdue."""
+def workload(session: Session, now: datetime, groups: Groups = None) -> list[PersonLoad]:
+    """Open tasks each staff member holds (of ``groups``): how many, the oldest, how many
+    are overdue."""
     rows = session.execute(
         select(
             User.id,
@@ -235,17 +262,32 @@ def workload(session: Session, now: datetime) -> list[PersonLoad]:
         )
         .join(HumanTask, HumanTask.assignee_id == User.id)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(HumanTask.state == "open", User.kind == "staff", ProcessInstance.status.in_(LIVE))
+        .where(
+            HumanTask.state == "open",
+            User.kind == "staff",
+            ProcessInstance.status.in_(LIVE),
+            _task_of(groups),
+        )
         .group_by(User.id, User.full_name)
         .order_by(func.count().desc(), User.full_name)
     ).all()
     return [PersonLoad(*row) for row in rows]
 
 
-def open_incidents(session: Session, limit: int = 20) -> tuple[int, list[Any]]:
+def open_incidents(
+    session: Session, limit: int = 20, groups: Groups = None
+) -> tuple[int, list[Any]]:
     """How many incidents are unresolved, and the oldest of them with their instance."""
-    unresolved = Incident.resolved_at.is_(None)
-    total = session.scalar(select(func.count()).where(unresolved)) or 0
+    unresolved = and_(Incident.resolved_at.is_(None), _instance_of(groups))
+    total = (
+        session.scalar(
+            select(func.count())
+            .select_from(Incident)
+            .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
+            .where(unresolved)
+        )
+        or 0
+    )
     rows = session.execute(
         select(Incident, ProcessInstance.business_key)
         .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
@@ -256,13 +298,19 @@ def open_incidents(session: Session, limit: int = 20) -> tuple[int, list[Any]]:
     return total, rows
 
 
-def outbox_backlog(session: Session) -> Backlog:
+def outbox_backlog(session: Session, groups: Groups = None) -> Backlog:
+    """Jobs waiting and failed (of the groups' instances, when ``groups`` is given)."""
+
+    def of(status: str, *columns: Any) -> Any:
+        query = select(*columns).select_from(OutboxMessage)
+        if groups is not None:
+            query = query.join(ProcessInstance, ProcessInstance.id == OutboxMessage.instance_id)
+        return query.where(OutboxMessage.status == status, _instance_of(groups))
+
     pending, oldest = session.execute(
-        select(func.count(), func.min(OutboxMessage.created_at)).where(
-            OutboxMessage.status == "pending"
-        )
+        of("pending", func.count(), func.min(OutboxMessage.created_at))
     ).one()
-    failed = session.scalar(select(func.count()).where(OutboxMessage.status == "failed"))
+    failed = session.scalar(of("failed", func.count()))
     return Backlog(pending or 0, oldest, failed or 0)
 
 
