@@ -143,14 +143,27 @@ def open_work(session: Session, now: datetime, groups: Groups = None) -> list[St
 
 def _area_answers(session: Session, since: datetime) -> dict[int, datetime]:
     """When each case whose area term ends after ``since`` had its area's answer (its first
-    ``respuesta_area`` milestone); no other case's area term can be decided after ``since``."""
+    ``respuesta_area`` milestone since its latest escalation: a case moved back before its
+    escalation is escalated anew, and only an answer after that meets the new term); no
+    other case's area term can be decided after ``since``."""
+    escalated = (
+        select(Event.case_id, func.max(Event.at).label("at"))
+        .where(
+            Event.kind == "hito",
+            Event.label == "escalamiento",
+            Event.case_id.in_(select(Case.id).where(Case.area_due >= since)),
+        )
+        .group_by(Event.case_id)
+        .subquery()
+    )
     return dict(
         session.execute(
             select(Event.case_id, func.min(Event.at))
+            .join(escalated, escalated.c.case_id == Event.case_id)
             .where(
                 Event.kind == "hito",
                 Event.label == "respuesta_area",
-                Event.case_id.in_(select(Case.id).where(Case.area_due >= since)),
+                Event.at >= escalated.c.at,
             )
             .group_by(Event.case_id)
         ).all()
