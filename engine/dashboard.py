@@ -141,10 +141,10 @@ def open_work(session: Session, now: datetime, groups: Groups = None) -> list[St
     return sorted(loads, key=lambda s: (s.group, s.oldest))
 
 
-def _area_answers(session: Session, since: datetime) -> dict[int, datetime]:
-    """When each case whose area term ends after ``since`` had its area's answer (its first
+def _area_answer_times(since: datetime) -> Any:
+    """Per case whose area term ends after ``since``: when its area answered (its first
     ``respuesta_area`` milestone since its latest escalation: a case moved back before its
-    escalation is escalated anew, and only an answer after that meets the new term); no
+    escalation is escalated anew, and only an answer after that meets the new term). No
     other case's area term can be decided after ``since``."""
     escalated = (
         select(Event.case_id, func.max(Event.at).label("at"))
@@ -156,56 +156,58 @@ def _area_answers(session: Session, since: datetime) -> dict[int, datetime]:
         .group_by(Event.case_id)
         .subquery()
     )
-    return dict(
-        session.execute(
-            select(Event.case_id, func.min(Event.at))
-            .join(escalated, escalated.c.case_id == Event.case_id)
-            .where(
-                Event.kind == "hito",
-                Event.label == "respuesta_area",
-                Event.at >= escalated.c.at,
-            )
-            .group_by(Event.case_id)
-        ).all()
+    return (
+        select(Event.case_id.label("case_id"), func.min(Event.at).label("at"))
+        .join(escalated, escalated.c.case_id == Event.case_id)
+        .where(
+            Event.kind == "hito",
+            Event.label == "respuesta_area",
+            Event.at >= escalated.c.at,
+        )
+        .group_by(Event.case_id)
     )
+
+
+def _area_answers(session: Session, since: datetime) -> dict[int, datetime]:
+    return dict(session.execute(_area_answer_times(since)).all())
 
 
 def weekly_compliance(
     session: Session, now: datetime, weeks: int = 8, groups: Groups = None
 ) -> list[WeekCompliance]:
-    """First response (24 h), area and legal terms decided in each of the last ``weeks``."""
+    """First response (24 h), area and legal terms decided in each of the last ``weeks``.
+
+    Counted in the database (one pass over the cases, a filtered count per term, week and
+    outcome): at 100,000 cases, reading them into Python cost seconds."""
     first = _monday(now) - timedelta(weeks=weeks - 1)
-    since = datetime.combine(first, time(), tzinfo=BOGOTA)
-    by_week = {
-        first + timedelta(weeks=i): WeekCompliance(first + timedelta(weeks=i)) for i in range(weeks)
+    mondays = [first + timedelta(weeks=i) for i in range(weeks + 1)]
+    bounds = [datetime.combine(day, time(), tzinfo=BOGOTA) for day in mondays]
+    since = bounds[0]
+    area = _area_answer_times(since).subquery()
+    terms = {
+        "first_response": (Case.first_response_at, Case.first_response_due, true()),
+        "legal": (Case.answered_at, Case.legal_due, Case.withdrawn_at.is_(None)),
+        "area": (area.c.at, Case.area_due, true()),
     }
-
-    def count(term: str, done: datetime | None, due: datetime | None) -> None:
-        if due is None:
-            return
-        if done is not None and done <= due:
-            moment, met = done, True
-        elif due <= now:
-            moment, met = due, False
-        else:
-            return  # not decided yet
-        if moment < since or moment > now:
-            return
-        week = by_week.get(_monday(moment))
-        if week is not None:
-            (week.met if met else week.missed)[term] += 1
-
-    cases = session.execute(
-        select(
-            Case.id,
-            Case.first_response_at,
-            Case.first_response_due,
-            Case.answered_at,
-            Case.legal_due,
-            Case.area_due,
-            Case.withdrawn_at,
-        )
+    columns, keys = [], []
+    for term, (done, due, counts) in terms.items():
+        for i in range(weeks):
+            low, high = bounds[i], bounds[i + 1]
+            met = and_(counts, done.is_not(None), done <= due, done >= low, done < high)
+            missed = and_(
+                counts,
+                due <= now,
+                or_(done.is_(None), done > due),
+                due >= low,
+                due < high,
+            )
+            columns += [func.count().filter(and_(met, done <= now)), func.count().filter(missed)]
+            keys.append((term, i))
+    totals = session.execute(
+        select(*columns)
+        .select_from(Case)
         .join(ProcessInstance, ProcessInstance.case_id == Case.id)
+        .outerjoin(area, area.c.case_id == Case.id)
         .where(
             ProcessInstance.status != "cancelled",
             _instance_of(groups),
@@ -216,14 +218,12 @@ def weekly_compliance(
                 Case.answered_at >= since,
             ),
         )
-    ).all()
-    area_answers = _area_answers(session, since)
-    for case_id, first_at, first_due, answered, legal_due, area_due, withdrawn in cases:
-        count("first_response", first_at, first_due)
-        if withdrawn is None:
-            count("legal", answered, legal_due)
-        count("area", area_answers.get(case_id), area_due)
-    return [by_week[w] for w in sorted(by_week)]
+    ).one()
+    by_week = [WeekCompliance(day) for day in mondays[:weeks]]
+    for n, (term, i) in enumerate(keys):
+        by_week[i].met[term] = totals[2 * n] or 0
+        by_week[i].missed[term] = totals[2 * n + 1] or 0
+    return by_week
 
 
 def at_risk(

@@ -79,6 +79,13 @@ class Event(Base):
     label: Mapped[str | None] = mapped_column(String(300))
     data: Mapped[dict[str, Any] | None]
 
+    __table_args__ = (
+        # The last timer fired (dashboard) and the heatmap's period: by kind and time.
+        Index("ix_events_kind_at", "kind", "at"),
+        # A case's milestones (escalation, the area's answer) without reading its log.
+        Index("ix_events_milestones", "kind", "label", "case_id", "at"),
+    )
+
 
 class OutboxMessage(Base):
     """Work that must leave the process, written with the state change that caused it."""

@@ -1,0 +1,30 @@
+"""console at scale: indexes for the dashboard's compliance, cases at risk and last runs,
+and the heatmap's period
+
+Revision ID: 0007_h10f
+Revises: 0009_audit_reports
+Create Date: 2026-11-30 14:30:00
+"""
+
+from alembic import op
+
+revision = "0007_h10f"
+down_revision = "0009_audit_reports"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_cases_first_response_due", "cases", ["first_response_due"])
+    op.create_index("ix_cases_legal_due", "cases", ["legal_due"])
+    op.create_index("ix_cases_area_due", "cases", ["area_due"])
+    op.create_index("ix_events_kind_at", "events", ["kind", "at"])
+    op.create_index("ix_events_milestones", "events", ["kind", "label", "case_id", "at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_events_milestones", table_name="events")
+    op.drop_index("ix_events_kind_at", table_name="events")
+    op.drop_index("ix_cases_area_due", table_name="cases")
+    op.drop_index("ix_cases_legal_due", table_name="cases")
+    op.drop_index("ix_cases_first_response_due", table_name="cases")
