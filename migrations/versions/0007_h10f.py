@@ -1,5 +1,5 @@
-"""console at scale: indexes for the dashboard's compliance, cases at risk and last runs,
-and the heatmap's period
+"""console at scale: indexes for the dashboard's compliance, open work, cases at risk and
+last runs, and the heatmap's period
 
 Revision ID: 0007_h10f
 Revises: 0009_audit_reports
@@ -15,14 +15,18 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_cases_first_response_due", "cases", ["first_response_due"])
-    op.create_index("ix_cases_legal_due", "cases", ["legal_due"])
+    op.create_index(
+        "ix_cases_first_response_due", "cases", ["first_response_due", "first_response_at"]
+    )
+    op.create_index("ix_cases_legal_due", "cases", ["legal_due", "answered_at", "withdrawn_at"])
     op.create_index("ix_cases_area_due", "cases", ["area_due"])
     op.create_index("ix_events_kind_at", "events", ["kind", "at"])
     op.create_index("ix_events_milestones", "events", ["kind", "label", "case_id", "at"])
+    op.create_index("ix_human_tasks_open_work", "human_tasks", ["state", "candidate_group", "name"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_human_tasks_open_work", table_name="human_tasks")
     op.drop_index("ix_events_milestones", table_name="events")
     op.drop_index("ix_events_kind_at", table_name="events")
     op.drop_index("ix_cases_area_due", table_name="cases")

@@ -22,6 +22,7 @@ from web.extensions import db
 
 MORE_OPERATIONS = {"account_mail": _l("Correos de cuentas")}
 DEFAULT_DAYS = 30
+AT_RISK_SHOWN = 50  # the rest are counted, not listed (hundreds at 10,000 open cases)
 MAX_DAYS = 366
 
 
@@ -48,6 +49,7 @@ def dashboard() -> str:
         _("Tareas abiertas por grupo"), sorted(per_group.items(), key=lambda p: -p[1])
     )
     incidents_total, incidents = figures.open_incidents(session, groups=scope)
+    at_risk = figures.at_risk(session, moment, groups=scope)
     runs = figures.last_runs(session, moment)
     operations = {**OPERATION_LABELS, **MORE_OPERATIONS}
     return render_template(
@@ -61,7 +63,8 @@ def dashboard() -> str:
         compliance=compliance,
         work_chart=work_chart,
         per_group=per_group,
-        at_risk=figures.at_risk(session, moment, groups=scope),
+        at_risk=at_risk[:AT_RISK_SHOWN],
+        at_risk_total=len(at_risk),
         workload=figures.workload(session, moment, scope),
         incidents_total=incidents_total,
         incidents=incidents,
