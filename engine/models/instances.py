@@ -83,7 +83,7 @@ class Event(Base):
 
     __table_args__ = (
         # The last timer fired (dashboard) and the heatmap's period: by kind and time.
-        Index("ix_events_kind_at", "kind", "at"),
+        Index("ix_events_kind_at", "kind", "at", "instance_id"),
         # A case's milestones (escalation, the area's answer) without reading its log.
         Index("ix_events_milestones", "kind", "label", "case_id", "at"),
     )

@@ -20,7 +20,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_cases_legal_due", "cases", ["legal_due", "answered_at", "withdrawn_at"])
     op.create_index("ix_cases_area_due", "cases", ["area_due"])
-    op.create_index("ix_events_kind_at", "events", ["kind", "at"])
+    op.create_index("ix_events_kind_at", "events", ["kind", "at", "instance_id"])
     op.create_index("ix_events_milestones", "events", ["kind", "label", "case_id", "at"])
     op.create_index("ix_human_tasks_open_work", "human_tasks", ["state", "candidate_group", "name"])
 
