@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy import and_, exists, func, or_, select, true, union
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
@@ -56,7 +56,7 @@ class WeekCompliance:
 
 @dataclass
 class AtRisk:
-    case: Case
+    case: Any  # its radicado, subject and terms
     instance_id: int
     term: str
     due: datetime
@@ -89,12 +89,13 @@ class LastRuns:
 Groups = frozenset[str] | None
 
 
-def _instance_of(groups: Groups) -> Any:
-    """Instances that have or had a task of ``groups`` (every instance when None)."""
+def _instance_of(groups: Groups, instance_id: Any) -> Any:
+    """``instance_id`` is of an instance that has or had a task of ``groups`` (always true
+    when None); for the few rows left by the other conditions."""
     if groups is None:
         return true()
     return exists().where(
-        HumanTask.instance_id == ProcessInstance.id, HumanTask.candidate_group.in_(groups)
+        HumanTask.instance_id == instance_id, HumanTask.candidate_group.in_(groups)
     )
 
 
@@ -217,9 +218,9 @@ def weekly_compliance(
         )
         if term == "area":
             query = query.outerjoin(area, area.c.case_id == Case.id)
-        if groups is not None:
-            query = query.join(ProcessInstance, ProcessInstance.case_id == Case.id).where(
-                _instance_of(groups)
+        if groups is not None:  # the groups' cases: a set built once
+            query = query.where(
+                Case.id.in_(select(HumanTask.case_id).where(HumanTask.candidate_group.in_(groups)))
             )
         for met_index, missed_index, total in session.execute(query):
             if met_index is not None:
@@ -234,12 +235,32 @@ def at_risk(
 ) -> list[AtRisk]:
     """Open cases with a term still unmet that ends within the next ``hours``."""
     horizon = now + timedelta(hours=hours)
+    # The cases with a term ending in the window, each term read by its index (the open
+    # cases are thousands, those due soon hundreds).
+    due_soon = union(
+        *(
+            select(Case.id).where(column > now, column <= horizon)
+            for column in (Case.first_response_due, Case.legal_due, Case.area_due)
+        )
+    )
     rows = session.execute(
-        select(Case, ProcessInstance.id)
+        # The columns it needs, not whole cases: hundreds are due at 10,000 open cases.
+        select(
+            Case.id,
+            Case.radicado,
+            Case.subject,
+            Case.status,
+            Case.legal_due,
+            Case.first_response_at,
+            Case.first_response_due,
+            Case.area_due,
+            ProcessInstance.id.label("instance_id"),
+        )
         .join(ProcessInstance, ProcessInstance.case_id == Case.id)
         .where(
+            Case.id.in_(due_soon),
             ProcessInstance.status.in_(LIVE),
-            _instance_of(groups),
+            _instance_of(groups, ProcessInstance.id),
             Case.answered_at.is_(None),
             Case.withdrawn_at.is_(None),
             or_(
@@ -254,14 +275,14 @@ def at_risk(
         )
     ).all()
     found = []
-    for case, instance_id in rows:
+    for case in rows:
         terms = [("legal", case.legal_due)]
         if case.first_response_at is None:
             terms.append(("first_response", case.first_response_due))
         if case.status == "escalado" and case.area_due is not None:
             terms.append(("area", case.area_due))
         term, due = min(((t, d) for t, d in terms if now < d <= horizon), key=lambda pair: pair[1])
-        found.append(AtRisk(case, instance_id, term, due))
+        found.append(AtRisk(case, case.instance_id, term, due))
     return sorted(found, key=lambda r: r.due)
 
 
@@ -294,16 +315,8 @@ def open_incidents(
     session: Session, limit: int = 20, groups: Groups = None
 ) -> tuple[int, list[Any]]:
     """How many incidents are unresolved, and the oldest of them with their instance."""
-    unresolved = and_(Incident.resolved_at.is_(None), _instance_of(groups))
-    total = (
-        session.scalar(
-            select(func.count())
-            .select_from(Incident)
-            .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
-            .where(unresolved)
-        )
-        or 0
-    )
+    unresolved = and_(Incident.resolved_at.is_(None), _instance_of(groups, Incident.instance_id))
+    total = session.scalar(select(func.count()).select_from(Incident).where(unresolved)) or 0
     rows = session.execute(
         select(Incident, ProcessInstance.business_key)
         .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
@@ -318,10 +331,9 @@ def outbox_backlog(session: Session, groups: Groups = None) -> Backlog:
     """Jobs waiting and failed (of the groups' instances, when ``groups`` is given)."""
 
     def of(status: str, *columns: Any) -> Any:
-        query = select(*columns).select_from(OutboxMessage)
-        if groups is not None:
-            query = query.join(ProcessInstance, ProcessInstance.id == OutboxMessage.instance_id)
-        return query.where(OutboxMessage.status == status, _instance_of(groups))
+        return select(*columns).where(
+            OutboxMessage.status == status, _instance_of(groups, OutboxMessage.instance_id)
+        )
 
     pending, oldest = session.execute(
         of("pending", func.count(), func.min(OutboxMessage.created_at))
