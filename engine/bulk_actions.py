@@ -78,14 +78,53 @@ register(BulkAction("cancelar", "Cancelar", _cancel))
 register(BulkAction("reasignar", "Reasignar las tareas abiertas", _reassign, needs_assignee=True))
 register(BulkAction("migrar", "Mover a la versión más reciente", _migrate))
 
+# What the preview showed of each instance; the job refuses one whose state changed since.
+STATE_NAMES = {
+    "running": "en curso",
+    "suspended": "suspendida",
+    "completed": "terminada",
+    "cancelled": "cancelada",
+}
+
+
+def state_of(instance: ProcessInstance) -> str:
+    """The state the preview shows: its status, and whether it has an open incident."""
+    return f"{instance.status}+incidente" if instance.has_incident else instance.status
+
+
+def _state_name(state: str) -> str:
+    status, _, incident = state.partition("+")
+    name = STATE_NAMES.get(status, status)
+    return f"{name} con incidente" if incident else name
+
+
+def _unchanged_since_preview(instance: ProcessInstance, job: BulkJob) -> None:
+    shown = (job.params.get("vista_previa") or {}).get(str(instance.id))
+    if shown is not None and shown != state_of(instance):
+        raise EngineError(
+            f"Cambió desde la vista previa: estaba {_state_name(shown)}, "
+            f"ahora está {_state_name(state_of(instance))}; no se le aplicó la acción."
+        )
+
 
 def create(
-    session: Session, action: str, ids: list[int], user: User, reason: str, params: dict, now
+    session: Session,
+    action: str,
+    ids: list[int],
+    user: User,
+    reason: str,
+    params: dict,
+    now: Any,
+    shown: dict[int, str] | None = None,
 ) -> BulkJob:
+    """A job over exactly ``ids``; ``shown`` is each one's state in the preview (the job
+    then refuses, with the reason, an instance whose state changed since)."""
     if action not in ACTIONS:
         raise EngineError("Esa acción masiva no existe.")
     if not ids:
         raise EngineError("No hay instancias para esta acción.")
+    if shown is not None:
+        params = {**params, "vista_previa": {str(i): shown[i] for i in ids if i in shown}}
     job = BulkJob(
         action=action,
         reason=reason,
@@ -150,6 +189,7 @@ def run(
             try:
                 if instance is None:
                     raise EngineError("La instancia no existe.")
+                _unchanged_since_preview(instance, job)
                 action.apply(engine, instance, session.get(User, user_id), job)
                 _advance(job, engine.clock.now())
                 commit(session)

@@ -9,13 +9,14 @@ two, and the case took the flows on that path. The first step's predecessor is t
 of the instance. A step counts in the period when it was done within it.
 """
 
+import heapq
 import math
 import xml.etree.ElementTree as ET
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.models import Event, ProcessInstance
@@ -137,6 +138,54 @@ def _predecessor(
     return None, None
 
 
+def _recent_instances(
+    session: Session, process_id: str, start: datetime, end: datetime, limit: int
+) -> list[int]:
+    """Up to ``limit`` instances of the process with a step done in the period, the most
+    recently active first. Each kind of step event is read newest first from the index on
+    (kind, at, instance_id), the streams merged, and the instances found checked against
+    the process in batches until enough are found: a busy period is never grouped whole
+    (at 100,000 cases, 90 days hold ~700,000 events)."""
+    streams = [
+        session.execute(
+            select(Event.at, Event.instance_id)
+            .where(Event.kind == kind, Event.at >= start, Event.at < end)
+            .order_by(Event.at.desc())
+            .execution_options(yield_per=2000)  # read as far as needed, not the period whole
+        )
+        for kind in STEP_EVENTS
+    ]
+    seen: set[int] = set()
+    found: list[int] = []
+    pending: list[int] = []
+
+    def check() -> None:
+        of_process = set(
+            session.scalars(
+                select(ProcessInstance.id).where(
+                    ProcessInstance.id.in_(pending), ProcessInstance.process_id == process_id
+                )
+            )
+        )
+        found.extend(i for i in pending if i in of_process)
+        pending.clear()
+
+    for _, instance_id in heapq.merge(*streams, key=lambda row: row[0], reverse=True):
+        if instance_id is None or instance_id in seen:
+            continue
+        seen.add(instance_id)
+        pending.append(instance_id)
+        if len(pending) >= max(limit - len(found), 500):
+            check()
+            if len(found) >= limit:
+                break
+    if pending:
+        check()
+    for stream in streams:
+        stream.close()
+    return found[:limit]
+
+
 def compute(
     session: Session,
     process_id: str,
@@ -146,20 +195,7 @@ def compute(
     max_instances: int = MAX_INSTANCES,
 ) -> Heatmap:
     graph = Graph(xml, process_id)
-    in_period = (
-        select(Event.instance_id)
-        .join(ProcessInstance, ProcessInstance.id == Event.instance_id)
-        .where(
-            ProcessInstance.process_id == process_id,
-            Event.at >= start,
-            Event.at < end,
-            Event.kind.in_(STEP_EVENTS),
-        )
-        .group_by(Event.instance_id)
-        .order_by(func.max(Event.at).desc())
-        .limit(max_instances + 1)
-    )
-    chosen = list(session.scalars(in_period))
+    chosen = _recent_instances(session, process_id, start, end, max_instances + 1)
     sampled = len(chosen) > max_instances
     rows = session.execute(
         select(Event.instance_id, Event.bpmn_id, Event.at, ProcessInstance.started_at)

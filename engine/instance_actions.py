@@ -10,6 +10,7 @@ import json
 import keyword
 from copy import deepcopy
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
@@ -17,9 +18,17 @@ from SpiffWorkflow.task import Task, TaskState
 from SpiffWorkflow.workflow import Workflow
 from sqlalchemy import select
 
-from engine import service_results
+from engine import cases, service_results
 from engine.errors import EngineError, NotAllowed
-from engine.models import Event, Group, Incident, OutboxMessage, ProcessInstance, User
+from engine.models import (
+    Event,
+    Group,
+    HumanTask,
+    Incident,
+    OutboxMessage,
+    ProcessInstance,
+    User,
+)
 from engine.run import CITIZEN_GROUP, Run, clocked
 
 ADMIN_GROUP = "administrador"
@@ -31,6 +40,33 @@ INTERNAL_PREFIXES = ("_", "spiff")
 class Step:
     bpmn_id: str
     name: str
+
+
+@dataclass(frozen=True)
+class PassedMilestone:
+    """A milestone (``hito``) the case recorded since it last did the step it goes back to,
+    and what moving back does with it: ``kept`` (it stays: the citizen already received it,
+    or it stays in the log and its effect goes on), ``undone`` (its effect on the case is
+    reverted) or ``reopened`` (the area's answer: the case goes back to the area)."""
+
+    hito: str
+    at: datetime
+    fate: str
+
+
+# What moving back does with each milestone it passes (when it does not depend on the step).
+KEPT = "kept"
+UNDONE = "undone"
+REOPENED = "reopened"
+FIXED_FATES = {
+    "primera_respuesta": KEPT,  # the citizen got it: the 24-hour term stays met
+    "fecha_respuesta": KEPT,  # the date promised to the citizen stays (a new one replaces it)
+    "informacion_aportada": KEPT,
+    "devolucion": KEPT,
+    "alerta": KEPT,
+    "revision": UNDONE,  # the answer is reviewed again
+    "tipificacion": UNDONE,  # classified again
+}
 
 
 @dataclass(frozen=True)
@@ -118,6 +154,73 @@ class InstanceActions:
             node = run.workflow.get_task_from_id(parent_id) if parent_id is not None else None
         return None
 
+    def passed_milestones(self, instance: ProcessInstance, bpmn_id: str) -> list[PassedMilestone]:
+        """The milestones recorded since the case last did ``bpmn_id`` (its own included: it
+        is done again), each with what moving back there does with it."""
+        last_done = self.session.scalar(
+            select(Event.id)
+            .where(
+                Event.instance_id == instance.id,
+                Event.kind == "task_completed",
+                Event.bpmn_id == bpmn_id,
+            )
+            .order_by(Event.id.desc())
+            .limit(1)
+        )
+        if last_done is None:
+            return []
+        rows = self.session.execute(
+            select(Event.label, Event.at)
+            .where(Event.instance_id == instance.id, Event.kind == "hito", Event.id >= last_done)
+            .order_by(Event.id)
+        ).all()
+        into_area = self._area_step(instance, bpmn_id)
+        case = instance.case
+        found = []
+        for hito, at in rows:
+            if hito == "escalamiento":
+                fate = KEPT if into_area else UNDONE
+            elif hito == "respuesta_area":
+                fate = REOPENED if into_area else KEPT
+            elif hito == "solicitud_informacion":
+                waiting = case is not None and case.info_requested_at is not None
+                fate = UNDONE if waiting else KEPT
+            else:
+                fate = FIXED_FATES.get(hito, KEPT)
+            found.append(PassedMilestone(hito, at, fate))
+        return found
+
+    def _area_step(self, instance: ProcessInstance, bpmn_id: str) -> bool:
+        """Whether ``bpmn_id`` is one of an area's steps (its last run's group is an area)."""
+        group = self.session.scalar(
+            select(Group.kind)
+            .join(HumanTask, HumanTask.candidate_group == Group.code)
+            .where(HumanTask.instance_id == instance.id, HumanTask.bpmn_id == bpmn_id)
+            .order_by(HumanTask.created_at.desc())
+            .limit(1)
+        )
+        return group == "area"
+
+    def _undo_milestones(self, run: Run, passed: list[PassedMilestone]) -> None:
+        """Revert on the case what the undone milestones recorded (the escalation follows the
+        step in ``_follow_escalation``)."""
+        case = run.case
+        if case is None:
+            return
+        undone = {m.hito for m in passed if m.fate == UNDONE}
+        if "revision" in undone:
+            case.reviewed = False
+        if "tipificacion" in undone:
+            case.classification = None
+        if "solicitud_informacion" in undone and case.info_requested_at is not None:
+            # The wait for the citizen ends now: the legal term runs again, moved by the
+            # business days it waited (as the citizen's reply would do).
+            engine = self.engine
+            milestone = cases.Milestone(engine.session, engine.clock.now(), engine.calendar)
+            milestone.record(case, "informacion_aportada", {}, {})
+            case.info_due = None
+        run.case_changed = True
+
     @staticmethod
     def _citizen_step(spec: Any) -> bool:
         expression = getattr(spec, "extensions", {}).get("properties", {}).get("candidateGroup")
@@ -143,8 +246,11 @@ class InstanceActions:
             branch = here.parent  # the step and the timers on its border go together
         data = deepcopy(current.data)
         unfinished = _unfinished(run)
+        passed = self.passed_milestones(run.instance, bpmn_id)
+        self._undo_milestones(run, passed)
         entry = next((s for s in spec.inputs if isinstance(s, BoundaryEventSplit)), spec)
-        self._follow_escalation(run, current, spec)
+        undo_escalation = any(m.hito == "escalamiento" and m.fate == UNDONE for m in passed)
+        self._follow_escalation(run, current, spec, undo_escalation)
         with clocked(self.engine.clock):
             branch.cancel()  # the open step (and its timers, its subprocess) end here
             grafted = here._add_child(entry, TaskState.FUTURE)
@@ -156,16 +262,24 @@ class InstanceActions:
         run.log(
             "moved_back",
             label=spec.bpmn_name,
-            data={"motivo": reason, "desde": current.task_spec.bpmn_name, "hasta": spec.bpmn_name},
+            data={
+                "motivo": reason,
+                "desde": current.task_spec.bpmn_name,
+                "hasta": spec.bpmn_name,
+                "hitos": {m.hito: m.fate for m in passed},
+            },
         )
         run.events[-1].bpmn_id = spec.bpmn_id
         run.save()
         return grafted
 
-    def _follow_escalation(self, run: Run, current: Task, spec: Any) -> None:
+    def _follow_escalation(
+        self, run: Run, current: Task, spec: Any, undo_escalation: bool = False
+    ) -> None:
         """The case's escalation follows the step it goes back to: into the area's steps the
-        area term counts again; back to the Asesor while escalated, the escalation is undone
-        (as the area's «devolución» does) and 5.2.10 sets a new one."""
+        area term counts again; back to the Asesor while escalated, or to a step before the
+        escalation (even once the area answered), the escalation is undone (as the area's
+        «devolución» does) and 5.2.10 sets a new one."""
         case = run.case
         if case is None:
             return
@@ -179,7 +293,7 @@ class InstanceActions:
         in_area = group is not None and group.kind == "area"
         if in_area and case.area_due is not None and case.status == "en_tramite":
             case.status = "escalado"
-        elif not in_area and case.status == "escalado":
+        elif not in_area and (case.status == "escalado" or undo_escalation):
             case.area = case.area_due = case.area_reminder_at = None
             case.status = "en_tramite"
         run.case_changed = True
@@ -357,4 +471,4 @@ def _kind(value: Any) -> str:
     return "dict"
 
 
-__all__ = ["InstanceActions", "Step", "StuckService"]
+__all__ = ["InstanceActions", "PassedMilestone", "Step", "StuckService"]

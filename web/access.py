@@ -145,6 +145,14 @@ def may_read_console(user: User | None) -> bool:
     return user is not None and user.kind == "staff" and is_supervisor(user)
 
 
+def dashboard_groups(user: User) -> frozenset[str] | None:
+    """Whose work the dashboard counts: everything for administrators (None); for a
+    coordinador, the tasks of their own groups and the cases that have or had one."""
+    if is_admin(user):
+        return None
+    return frozenset(user.group_codes - SUPERVISOR_GROUPS)
+
+
 def may_act_on_instances(user: User | None) -> bool:
     """Only administrators retry, skip, suspend, resume or cancel."""
     return user is not None and user.kind == "staff" and is_admin(user)

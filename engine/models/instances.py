@@ -71,6 +71,8 @@ class HumanTask(Base):
         Index("ix_human_tasks_assignee_inbox", "assignee_id", "state", "due_at", "created_at"),
         Index("ix_human_tasks_open_step", "state", "bpmn_id", "instance_id"),
         Index("ix_human_tasks_open_group", "state", "candidate_group", "instance_id"),
+        # The dashboard's open work per group and step (without reading the closed tasks).
+        Index("ix_human_tasks_open_work", "state", "candidate_group", "name"),
     )
 
 
@@ -87,6 +89,13 @@ class Event(Base):
     bpmn_id: Mapped[str | None] = mapped_column(String(100))
     label: Mapped[str | None] = mapped_column(String(300))
     data: Mapped[dict[str, Any] | None]
+
+    __table_args__ = (
+        # The last timer fired (dashboard) and the heatmap's period: by kind and time.
+        Index("ix_events_kind_at", "kind", "at", "instance_id"),
+        # A case's milestones (escalation, the area's answer) without reading its log.
+        Index("ix_events_milestones", "kind", "label", "case_id", "at"),
+    )
 
 
 class OutboxMessage(Base):

@@ -33,6 +33,13 @@ def to_the_answer(world, radicado: str) -> None:
     )
 
 
+def pinned(preview: str) -> str:
+    """The preview's signed list of instances, which the confirmation posts back."""
+    match = re.search(r'name="vista" value="([^"]+)"', preview)
+    assert match, preview
+    return match.group(1)
+
+
 def people(world) -> None:
     world.staff("admin", "administrador")
     world.staff("asesor", "asesor")
@@ -253,7 +260,7 @@ def test_bulk_cancel_previews_runs_and_reports_each_failure(app: Flask, world) -
     assert "Se aplicará a 3 instancias." in preview and all(k in preview for k in keys)
     started = admin.post(
         "/consola/masivo",
-        data={"accion": "cancelar", "alcance": "seleccion", "instancia": ids, "motivo": REASON},
+        data={"accion": "cancelar", "vista": pinned(preview), "motivo": REASON},
     )
     assert started.status_code == 302
     report = admin.get(started.headers["Location"]).get_data(as_text=True)
@@ -289,6 +296,7 @@ def test_bulk_on_the_whole_filter_result_and_bulk_reassign(app: Flask, world) ->
             "accion": "reasignar",
             "alcance": "filtro",
             "paso": "ut_5_2_6",
+            "vista": pinned(preview),
             "persona": other,
             "motivo": REASON,
         },
@@ -302,6 +310,64 @@ def test_bulk_on_the_whole_filter_result_and_bulk_reassign(app: Flask, world) ->
             )
         ).all()
         assert assignees == [other, other]
+
+
+def test_a_bulk_action_on_the_filter_result_acts_on_what_the_preview_showed(
+    app: Flask, world
+) -> None:
+    people(world)
+    shown = [world.file_case(world.citizen(f"7300000{n}")) for n in range(2)]
+    admin = app.test_client()
+    log_in_staff(admin, "admin")
+    preview = admin.get(
+        "/consola/masivo/vista-previa",
+        query_string={"accion": "cancelar", "alcance": "filtro", "estado": "running"},
+    ).get_data(as_text=True)
+    assert "Se aplicará a 2 instancias." in preview
+    assert "aunque la búsqueda cambie mientras tanto" in preview
+    # Meanwhile a new case matches the filter, and one of those shown is cancelled.
+    newcomer = world.file_case(world.citizen("73000009"))
+    admin.post(
+        f"/consola/instancias/{instance_id_of(app, shown[1])}/cancelar", data={"motivo": REASON}
+    )
+    token = pinned(preview)
+    started = admin.post(
+        "/consola/masivo",
+        data={
+            "accion": "cancelar",
+            "alcance": "filtro",
+            "estado": "running",
+            "vista": token,
+            "motivo": REASON,
+        },
+    )
+    report = admin.get(started.headers["Location"]).get_data(as_text=True)
+    assert "Terminada: 1 de 2 instancias sin error." in report
+    assert shown[1] in report
+    assert "Cambió desde la vista previa: estaba en curso, ahora está cancelada" in report
+    with app.app_context():
+        status = dict(
+            db.session.execute(
+                select(ProcessInstance.business_key, ProcessInstance.status).where(
+                    ProcessInstance.business_key.in_([*shown, newcomer])
+                )
+            ).all()
+        )
+    assert status == {shown[0]: "cancelled", shown[1]: "cancelled", newcomer: "running"}
+    # The signed list cannot be forged, nor confirmed for another action.
+    for data in ({"vista": token + "x"}, {"vista": ""}):
+        refused = admin.post(
+            "/consola/masivo",
+            data={"accion": "cancelar", "motivo": REASON, **data},
+            follow_redirects=True,
+        )
+        assert "Abra la vista previa antes de confirmar" in refused.get_data(as_text=True)
+    other = admin.post(
+        "/consola/masivo",
+        data={"accion": "reintentar", "vista": token, "motivo": REASON},
+        follow_redirects=True,
+    )
+    assert "Abra la vista previa antes de confirmar" in other.get_data(as_text=True)
 
 
 def test_a_bulk_job_resumes_after_the_last_instance_done_and_retries_incidents(

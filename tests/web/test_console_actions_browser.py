@@ -175,9 +175,13 @@ def test_incident_retry_move_back_and_bulk_cancel_on_the_real_stack(
     page.get_by_label("Devolver el caso al paso").select_option(
         label="5.2.10 Escalar al área competente"
     )
-    page.get_by_label("Motivo para devolverlo").fill(REASON)
     check(page, "instancia-devolver")
     page.get_by_role("button", name="Devolver al paso elegido").click()
+    page.get_by_text("Se deshace el escalamiento del").wait_for()
+    assert page.get_by_text("La respuesta del área del").count() == 1
+    page.get_by_label("Motivo para devolverlo").fill(REASON)
+    check(page, "instancia-devolver-confirmar")
+    page.get_by_role("button", name="Confirmar la devolución").click()
     page.get_by_text("El caso volvió al paso elegido.").wait_for()
     page.wait_for_selector("[data-bpmn-viewer][data-ready=true]")
     assert page.locator('[data-element-id="ut_5_2_10"].mark-current').count() == 1

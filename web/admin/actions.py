@@ -5,14 +5,15 @@ reason, is checked here and in web/access.py, and is written to the event log.""
 import json
 from typing import Any
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engine import service_results
 from engine.errors import EngineError, FormInvalid
-from engine.instance_actions import InstanceActions
+from engine.instance_actions import KEPT, REOPENED, UNDONE, InstanceActions, PassedMilestone
 from engine.models import HumanTask, Incident, OutboxMessage, ProcessInstance, User, membership
 from web.access import (
     may_act_on_instances,
@@ -23,6 +24,7 @@ from web.access import (
 from web.admin import bp
 from web.admin.views import MIN_REASON, _instance, _reason
 from web.extensions import db
+from web.formatting import format_moment
 from web.outbox import commit
 
 
@@ -87,6 +89,81 @@ def _json_field(name: str) -> Any:
         raise FormInvalid(
             {name: _("El texto no es JSON válido; revise comillas, comas y llaves.")}
         ) from None
+
+
+# What moving back does with each milestone it passes: (hito, fate) -> the sentence shown.
+MILESTONE_FATES = {
+    ("primera_respuesta", KEPT): _l(
+        "La primera respuesta que recibió el ciudadano el %(fecha)s se mantiene: el plazo de "
+        "24 horas quedó cumplido con ella y no vuelve a contarse, aunque el caso la repita."
+    ),
+    ("fecha_respuesta", KEPT): _l(
+        "La fecha de respuesta informada al ciudadano el %(fecha)s se mantiene (cuenta como "
+        "primera respuesta); si el caso informa otra fecha, la nueva la reemplaza."
+    ),
+    ("escalamiento", UNDONE): _l(
+        "Se deshace el escalamiento del %(fecha)s: el caso deja de estar en el área y su "
+        "término deja de correr; si vuelve a escalarse, 5.2.10 fija un término nuevo y solo "
+        "una respuesta del área posterior cuenta para cumplirlo."
+    ),
+    ("escalamiento", KEPT): _l(
+        "El escalamiento del %(fecha)s se mantiene y el término del área sigue corriendo."
+    ),
+    ("respuesta_area", REOPENED): _l(
+        "La respuesta del área del %(fecha)s se reabre: el caso vuelve a estar escalado; para "
+        "el cumplimiento del término del área cuenta esa primera respuesta."
+    ),
+    ("respuesta_area", KEPT): _l(
+        "La respuesta del área del %(fecha)s queda en el historial; no cuenta para un "
+        "escalamiento nuevo."
+    ),
+    ("devolucion", KEPT): _l("La devolución del área del %(fecha)s queda en el historial."),
+    ("solicitud_informacion", UNDONE): _l(
+        "Termina la espera de la información pedida al ciudadano el %(fecha)s: el término "
+        "legal se reanuda hoy, corrido los días hábiles que estuvo suspendido."
+    ),
+    ("solicitud_informacion", KEPT): _l(
+        "La solicitud de información del %(fecha)s se mantiene, con los días que el término "
+        "legal estuvo suspendido."
+    ),
+    ("informacion_aportada", KEPT): _l(
+        "La información que aportó el ciudadano el %(fecha)s se mantiene."
+    ),
+    ("revision", UNDONE): _l(
+        "Se deshace la revisión de la respuesta del %(fecha)s: la respuesta se revisa de nuevo."
+    ),
+    ("tipificacion", UNDONE): _l("Se deshace la tipificación del %(fecha)s: se tipifica de nuevo."),
+    ("alerta", KEPT): _l("La alerta de término vencido del %(fecha)s queda registrada."),
+}
+OTHER_FATE = _l("El hito «%(hito)s» del %(fecha)s queda en el historial.")
+
+
+def milestone_text(milestone: PassedMilestone) -> str:
+    """The sentence that tells what moving back does with ``milestone``."""
+    template = MILESTONE_FATES.get((milestone.hito, milestone.fate), OTHER_FATE)
+    return str(template) % {"fecha": format_moment(milestone.at), "hito": milestone.hito}
+
+
+@bp.get("/instancias/<int:instance_id>/devolver")
+@permitted(may_act_on_instances)
+def move_back_confirm(instance_id: int) -> str | Response:
+    """Before moving back: the step, and what happens to the milestones it passes."""
+    instance = _instance(instance_id)
+    actions = InstanceActions(g.engine)
+    steps = {s.bpmn_id: s for s in actions.back_steps(instance)}
+    step = steps.get(request.args.get("paso", "")[:100])
+    if step is None:
+        flash(_("El caso no pasó por ese paso; elija uno de la lista."), "error")
+        return redirect(url_for("admin.instance", instance_id=instance_id) + "#reparar")
+    passed = actions.passed_milestones(instance, step.bpmn_id)
+    return render_template(
+        "admin/move_back_confirm.html",
+        instance=instance,
+        step=step,
+        kept=[milestone_text(m) for m in passed if m.fate == KEPT],
+        changed=[milestone_text(m) for m in passed if m.fate != KEPT],
+        min_reason=MIN_REASON,
+    )
 
 
 @bp.post("/instancias/<int:instance_id>/devolver")

@@ -6,6 +6,7 @@ import logging
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -24,6 +25,8 @@ from web.outbox import commit
 log = logging.getLogger(__name__)
 MAX_INSTANCES = 10_000
 PREVIEW_ROWS = 200
+PREVIEW_MAX_AGE = 3600  # seconds a preview can be confirmed
+CHUNK = 500
 FILTER_KEYS = ("q", "estado", "proceso", "paso", "grupo", "vencido", "desde", "hasta", "orden")
 
 
@@ -42,6 +45,42 @@ def _chosen_ids() -> list[int]:
             criteria.page += 1
     chosen = [int(v) for v in source.getlist("instancia") if v.isdigit()]
     return list(dict.fromkeys(chosen))[:MAX_INSTANCES]
+
+
+def _states(ids: list[int]) -> dict[int, str]:
+    """Each instance's state as the preview shows it (status, open incident)."""
+    states: dict[int, str] = {}
+    for start in range(0, len(ids), CHUNK):
+        for instance in db.session.scalars(
+            select(ProcessInstance).where(ProcessInstance.id.in_(ids[start : start + CHUNK]))
+        ):
+            states[instance.id] = bulk_actions.state_of(instance)
+    return states
+
+
+def _signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="consola-masivo-vista-previa")
+
+
+def _pin(code: str, ids: list[int], states: dict[int, str]) -> str:
+    """The preview's instances and their states, signed: the confirmation acts on exactly
+    these, whatever the filter matches by then."""
+    return _signer().dumps({"u": g.user.id, "a": code, "i": ids, "s": [states[i] for i in ids]})
+
+
+def _pinned(code: str) -> tuple[list[int], dict[int, str]]:
+    try:
+        data = _signer().loads(request.form.get("vista", ""), max_age=PREVIEW_MAX_AGE)
+    except SignatureExpired:
+        raise EngineError(
+            _("La vista previa venció; ábrala de nuevo antes de confirmar.")
+        ) from None
+    except BadSignature:
+        raise EngineError(_("Abra la vista previa antes de confirmar la acción.")) from None
+    if data.get("u") != g.user.id or data.get("a") != code:
+        raise EngineError(_("Abra la vista previa antes de confirmar la acción."))
+    ids = [int(i) for i in data["i"]]
+    return ids, dict(zip(ids, data["s"], strict=True))
 
 
 def _filter_from(source):  # type: ignore[no-untyped-def]
@@ -73,6 +112,8 @@ def bulk_preview() -> str | Response:
     if not ids:
         flash(_("Marque al menos una instancia o elija «todo el resultado»."), "error")
         return redirect(url_for("admin.instances", **_filter_fields()))
+    states = _states(ids)
+    ids = [i for i in ids if i in states]
     rows = db.session.scalars(
         select(ProcessInstance).where(ProcessInstance.id.in_(ids[:PREVIEW_ROWS]))
     ).all()
@@ -87,6 +128,7 @@ def bulk_preview() -> str | Response:
         "admin/bulk_preview.html",
         action=action,
         ids=ids,
+        pin=_pin(action.code, ids, states),
         rows=rows,
         shown=PREVIEW_ROWS,
         people=people,
@@ -111,7 +153,8 @@ def bulk_start() -> Response:
             params["asignado"] = request.form.get("persona", type=int)
             if not params["asignado"]:
                 raise EngineError(_("Elija la persona a quien reasignar."))
-        job = bulk_actions.create(db.session, code, _chosen_ids(), g.user, reason, params, now())
+        ids, shown = _pinned(code)
+        job = bulk_actions.create(db.session, code, ids, g.user, reason, params, now(), shown)
         commit()
     except (FormInvalid, EngineError) as error:
         db.session.rollback()
