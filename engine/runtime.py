@@ -310,11 +310,7 @@ class Engine:
         changed = forms.corrections(schema, spiff_task.data, clean)
         if changed:  # the person overrode what the process proposed: the history says so
             run.log("corregido", spiff_task, forms.correction_label(schema, changed), changed)
-        now = self.clock.now()
-        task.assignee_id = user.id
-        task.completed_by_id = user.id
-        task.completed_at = now
-        task.state = "completed"
+        run.finish_inbox_row(task, user.id, self.clock.now())  # written after the version check
         with clocked(self.clock):
             run.complete(spiff_task, clean, logged=clean, cleared=forms.left_blank(schema, clean))
         run.save()
