@@ -10,7 +10,7 @@ reads what the database has and the next flush has nothing to write for it.
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, update
+from sqlalchemy import Connection, Select, Table, bindparam, insert, update
 from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,6 +32,15 @@ def _update(table: Table, keys: frozenset[str], versioned: bool) -> Update:
             statement = statement.where(table.c.version == bindparam("_version"))
         statement = _updates[cache_key] = statement.values({k: bindparam(k) for k in keys})
     return statement
+
+
+def get(session: Session, model: type, query: Select, row_id: Any) -> Any:
+    """``session.get`` through a statement built once: the object the session holds, else the
+    one row ``query`` (with an ``:id`` parameter) finds, or None."""
+    held = session.identity_map.get(session.identity_key(model, row_id))
+    if held is not None:
+        return held
+    return session.execute(query, {"id": row_id}).scalar_one_or_none()
 
 
 def _writer(session: Session) -> Connection:

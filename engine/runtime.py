@@ -13,7 +13,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -24,6 +24,7 @@ from engine import (
     forms,
     lookup_codes,
     review_draw,
+    row_writes,
     schedules,
     service_results,
 )
@@ -53,6 +54,10 @@ INSTANCE_STATES = {
     "cancelled": "cancelada",
 }
 CASE_PROCESS = "caso_pqrs"
+# The hot path's reads, built once (SQLAlchemy keeps a built statement's cache key).
+TASK = select(HumanTask).where(HumanTask.id == bindparam("id"))
+TASK_WITH_INSTANCE = TASK.options(joinedload(HumanTask.instance))  # task, instance, case
+INSTANCE = select(ProcessInstance).where(ProcessInstance.id == bindparam("id"))  # and its case
 FILING_TASK = "ut_5_2_5"
 
 
@@ -214,8 +219,8 @@ class Engine:
     # --- human tasks --------------------------------------------------------------------
 
     def _open_task(self, task_id: str, with_instance: bool = False) -> HumanTask:
-        options = [joinedload(HumanTask.instance)] if with_instance else []
-        task = self.session.get(HumanTask, task_id, options=options)
+        query = TASK_WITH_INSTANCE if with_instance else TASK
+        task = row_writes.get(self.session, HumanTask, query, task_id)
         if task is None:
             raise NotFound("La tarea no existe.")
         if task.state != "open":
@@ -608,7 +613,7 @@ class Engine:
         return Run.load(self, instance, actor_id)
 
     def _load_for_update(self, instance_id: int, actor_id: int | None = None) -> Run:
-        instance = self.session.get(ProcessInstance, instance_id)
+        instance = row_writes.get(self.session, ProcessInstance, INSTANCE, instance_id)
         if instance is None:
             raise NotFound("La instancia no existe.")
         if instance.status != "running":
