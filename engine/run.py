@@ -272,14 +272,18 @@ class Run:
         if workflow.is_completed():
             instance.status = "completed"
             instance.ended_at = now
-        # The version check comes first: a concurrent writer of this instance fails here,
+        # What else the step changed through the ORM (the case, incidents) is written first,
+        # in the unit of work's order (the case before its instance, as every writer does).
+        others = [obj for obj in (*session.new, *session.dirty) if obj is not instance]
+        if others:
+            session.flush(others)
+        # The version check comes next: a concurrent writer of this instance fails here,
         # before it writes any inbox row derived from its stale copy.
         if not row_writes.write_versioned(session, instance):
             raise TaskConflict(
                 "Otra persona cambió este caso al mismo tiempo. "
                 "Recargue la página e intente de nuevo."
             )
-        session.flush()  # what else the step changed through the ORM (the case, incidents)
         self._sync_inbox()
         for request in requests:
             key = f"{instance.id}:{request['task_id']}"
