@@ -43,7 +43,7 @@ def get(session: Session, model: type, query: Select, row_id: Any) -> Any:
     return session.execute(query, {"id": row_id}).scalar_one_or_none()
 
 
-def _writer(session: Session) -> Connection:
+def writer(session: Session) -> Connection:
     """The session's connection, holding the write lock (``start_writing``)."""
     if isinstance(session, scoped_session):  # the web app's Flask-SQLAlchemy session
         session = session()
@@ -66,7 +66,7 @@ def write_versioned(session: Session, obj: Any) -> bool:
         except StaleDataError:
             return False
         return True
-    connection = _writer(session)
+    connection = writer(session)
     version = obj.version
     values = {key: getattr(obj, key) for key in changed}
     values["version"] = version + 1
@@ -86,9 +86,14 @@ def write_versioned(session: Session, obj: Any) -> bool:
 def update_row(session: Session, model: type, row_id: Any, values: Mapping[str, Any]) -> None:
     """``UPDATE`` one row by id; the session's object for it, if any, shows the new values."""
     table = model.__table__
-    _writer(session).execute(
+    writer(session).execute(
         _update(table, frozenset(values), versioned=False), {**values, "_id": row_id}
     )
+    hold(session, model, row_id, values)
+
+
+def hold(session: Session, model: type, row_id: Any, values: Mapping[str, Any]) -> None:
+    """The session's object for a row just written, if it holds one, shows the new values."""
     held = session.identity_map.get(session.identity_key(model, row_id))
     if held is not None:
         for key, value in values.items():
@@ -104,4 +109,4 @@ def insert_rows(session: Session, model: type, rows: Iterable[Mapping[str, Any]]
     statement = _inserts.get(table.name)
     if statement is None:
         statement = _inserts[table.name] = insert(table)
-    _writer(session).execute(statement, rows if len(rows) > 1 else rows[0])
+    writer(session).execute(statement, rows if len(rows) > 1 else rows[0])

@@ -23,7 +23,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.task import Task, TaskState
-from sqlalchemy import bindparam, select
+from sqlalchemy import Update, bindparam, select, update
+from sqlalchemy import case as sql_case
 
 from engine import cases, review_draw, row_writes, workflow_cache
 from engine.clock import Clock
@@ -44,6 +45,28 @@ _inbox = HumanTask.__table__.c
 OPEN_INBOX_ROWS = select(_inbox.id, _inbox.completed_at, _inbox.due_at).where(
     _inbox.instance_id == bindparam("instance_id"), _inbox.state == "open"
 )
+
+
+def _finishing_open_rows() -> Update:
+    """The finished row closed and the instance's open rows read, in one statement: every open
+    row is returned (the finished one as it is now, completed)."""
+    finished = _inbox.id == bindparam("finished")
+    user_id = bindparam("user_id", type_=_inbox.completed_by_id.type)
+    at = bindparam("at", type_=_inbox.completed_at.type)
+    return (
+        update(HumanTask.__table__)
+        .where(_inbox.instance_id == bindparam("of_instance"), _inbox.state == "open")
+        .values(
+            state=sql_case((finished, "completed"), else_=_inbox.state),
+            assignee_id=sql_case((finished, user_id), else_=_inbox.assignee_id),
+            completed_by_id=sql_case((finished, user_id), else_=_inbox.completed_by_id),
+            completed_at=sql_case((finished, at), else_=_inbox.completed_at),
+        )
+        .returning(_inbox.id, _inbox.completed_at, _inbox.due_at)
+    )
+
+
+FINISH_AND_READ_OPEN_ROWS = _finishing_open_rows()
 
 
 class RunawayProcess(Exception):
@@ -353,14 +376,8 @@ class Run:
     def _sync_inbox(self) -> None:
         """Rewrite the instance's inbox rows to match its ready user tasks."""
         session, instance, case = self.engine.session, self.instance, self.case
-        if self.finished_row is not None:
-            task_id, values = self.finished_row
-            row_writes.update_row(session, HumanTask, task_id, {**values, "state": "completed"})
-            self.finished_row = None
         ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
-        open_rows = (
-            session.connection().execute(OPEN_INBOX_ROWS, {"instance_id": instance.id}).all()
-        )
+        open_rows = self._finish_and_read_open_rows()
         due = cases.pending_deadline(case) if case is not None else None
         for row_id, completed_at, due_at in open_rows:
             if row_id not in ready:
@@ -394,6 +411,26 @@ class Run:
                 }
             )
         row_writes.insert_rows(session, HumanTask, new_rows)
+
+    def _finish_and_read_open_rows(self) -> list[tuple[str, datetime | None, datetime | None]]:
+        """The instance's open inbox rows (id, completed_at, due_at), after closing the row of
+        the task this step completed, if any (one statement for both)."""
+        session, instance_id = self.engine.session, self.instance.id
+        if self.finished_row is None:
+            return list(session.connection().execute(OPEN_INBOX_ROWS, {"instance_id": instance_id}))
+        task_id, values = self.finished_row
+        self.finished_row = None
+        rows = row_writes.writer(session).execute(
+            FINISH_AND_READ_OPEN_ROWS,
+            {
+                "of_instance": instance_id,
+                "finished": task_id,
+                "user_id": values["completed_by_id"],
+                "at": values["completed_at"],
+            },
+        )
+        row_writes.hold(session, HumanTask, task_id, {**values, "state": "completed"})
+        return [tuple(row) for row in rows if row[0] != task_id]
 
     def _citizen_of(self, group: str) -> int | None:
         """A citizen's task is theirs alone: the case's citizen, or who is acting (filing)."""
