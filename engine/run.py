@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from engine.runtime import Engine
 
 CITIZEN_GROUP = "usuario"
-EVENT_COLUMNS = ("instance_id", "case_id", "at", "actor_id", "kind", "bpmn_id", "label", "data")
+EVENT_COLUMNS = tuple(c.key for c in Event.__table__.columns if not c.primary_key)
 _inbox = HumanTask.__table__.c
 OPEN_INBOX_ROWS = select(_inbox.id, _inbox.completed_at, _inbox.due_at).where(
     _inbox.instance_id == bindparam("instance_id"), _inbox.state == "open"
