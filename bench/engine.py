@@ -12,6 +12,7 @@ instance, complete the task, run to the next wait state, save, commit.
 """
 
 import argparse
+import json
 import multiprocessing
 import os
 import statistics
@@ -183,6 +184,8 @@ def raw_write_floor(db: Engine_, case_id: int, rounds: int) -> list[float]:
     def insert(table: str, changes: dict) -> None:
         row = {k: v for k, v in templates[table].items() if k != "id" or table == "human_tasks"}
         row.update(changes)
+        # A JSON column comes back from PostgreSQL's driver parsed; it goes in as JSON text.
+        row = {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in row.items()}
         columns = ", ".join(row)
         marks = ", ".join([mark] * len(row))
         cur.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(row.values()))

@@ -23,10 +23,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.task import Task, TaskState
-from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import Update, bindparam, select, update
+from sqlalchemy import case as sql_case
 
-from engine import cases, review_draw, time_helpers, workflow_cache
+from engine import cases, review_draw, row_writes, time_helpers, workflow_cache
 from engine.business_calendar import BusinessCalendar
 from engine.clock import Clock
 from engine.definitions import Bundle, bundle_for
@@ -41,6 +41,33 @@ if TYPE_CHECKING:
     from engine.runtime import Engine
 
 CITIZEN_GROUP = "usuario"
+EVENT_COLUMNS = tuple(c.key for c in Event.__table__.columns if not c.primary_key)
+_inbox = HumanTask.__table__.c
+OPEN_INBOX_ROWS = select(_inbox.id, _inbox.completed_at, _inbox.due_at).where(
+    _inbox.instance_id == bindparam("instance_id"), _inbox.state == "open"
+)
+
+
+def _finishing_open_rows() -> Update:
+    """The finished row closed and the instance's open rows read, in one statement: every open
+    row is returned (the finished one as it is now, completed)."""
+    finished = _inbox.id == bindparam("finished")
+    user_id = bindparam("user_id", type_=_inbox.completed_by_id.type)
+    at = bindparam("at", type_=_inbox.completed_at.type)
+    return (
+        update(HumanTask.__table__)
+        .where(_inbox.instance_id == bindparam("of_instance"), _inbox.state == "open")
+        .values(
+            state=sql_case((finished, "completed"), else_=_inbox.state),
+            assignee_id=sql_case((finished, user_id), else_=_inbox.assignee_id),
+            completed_by_id=sql_case((finished, user_id), else_=_inbox.completed_by_id),
+            completed_at=sql_case((finished, at), else_=_inbox.completed_at),
+        )
+        .returning(_inbox.id, _inbox.completed_at, _inbox.due_at)
+    )
+
+
+FINISH_AND_READ_OPEN_ROWS = _finishing_open_rows()
 
 
 class RunawayProcess(Exception):
@@ -155,6 +182,7 @@ class Run:
     case_changed: bool = False  # a milestone changed the case: re-read facts, re-arm timers
     events: list[Event] = field(default_factory=list)
     automatic_steps: int = 0  # tasks completed by the engine in this call
+    finished_row: tuple[str, dict[str, Any]] | None = None  # see ``finish_inbox_row``
 
     @classmethod
     def attach(
@@ -305,24 +333,32 @@ class Run:
         if workflow.is_completed():
             instance.status = "completed"
             instance.ended_at = now
-        try:
-            # The version check comes first: a concurrent writer of this instance fails here,
-            # before it writes any inbox row derived from its stale copy.
-            session.flush()
-        except StaleDataError as exc:
+        # What else the step changed through the ORM (the case, incidents) is written first,
+        # in the unit of work's order (the case before its instance, as every writer does).
+        others = [obj for obj in (*session.new, *session.dirty) if obj is not instance]
+        if others:
+            session.flush(others)
+        # The version check comes next: a concurrent writer of this instance fails here,
+        # before it writes any inbox row derived from its stale copy.
+        if not row_writes.write_versioned(session, instance):
             raise TaskConflict(
                 "Otra persona cambió este caso al mismo tiempo. "
                 "Recargue la página e intente de nuevo."
-            ) from exc
-        with session.no_autoflush:
-            self._sync_inbox()
-            for request in requests:
-                key = f"{instance.id}:{request['task_id']}"
-                self.enqueue(key, request["task_id"], request["operation"], request["params"])
-            session.add_all(self.events)
-            self.events.clear()
-        session.flush()
+            )
+        self._sync_inbox()
+        for request in requests:
+            key = f"{instance.id}:{request['task_id']}"
+            self.enqueue(key, request["task_id"], request["operation"], request["params"])
+        self.write_events()
+        session.flush()  # the outbox rows
         workflow_cache.keep(instance.id, self.bundle, instance.state, workflow)
+
+    def finish_inbox_row(self, task: HumanTask, user_id: int, at: datetime) -> None:
+        """The inbox row of the user task being completed, written when the step is saved."""
+        self.finished_row = (
+            task.id,
+            {"assignee_id": user_id, "completed_by_id": user_id, "completed_at": at},
+        )
 
     def enqueue(
         self, key: str, task_id: str | None, operation: str, params: dict[str, Any]
@@ -335,6 +371,8 @@ class Run:
             task = self.task(task_id)
             context["tarea"] = task.task_spec.bpmn_id
             context["lane"] = task.task_spec.lane
+        # An ORM row: the web app and the workers hand the new outbox rows of a flush to the
+        # dispatcher (web/outbox.py, workers/dispatch.py); outbox rows are rare, events are not.
         self.engine.session.add(
             OutboxMessage(
                 key=key,
@@ -347,7 +385,15 @@ class Run:
             )
         )
         self.log("service_requested", label=operation, data={"operacion": operation})
-        self.engine.session.add_all(self.events)
+        self.write_events()
+
+    def write_events(self) -> None:
+        """Append the events logged so far to the event log."""
+        row_writes.insert_rows(
+            self.engine.session,
+            Event,
+            ({column: getattr(event, column) for column in EVENT_COLUMNS} for event in self.events),
+        )
         self.events.clear()
 
     def timers(self) -> list[tuple[str, datetime]]:
@@ -369,38 +415,60 @@ class Run:
         """Rewrite the instance's inbox rows to match its ready user tasks."""
         session, instance, case = self.engine.session, self.instance, self.case
         ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
-        open_rows = session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
-        ).all()
+        open_rows = self._finish_and_read_open_rows()
         due = cases.pending_deadline(case) if case is not None else None
-        for row in open_rows:
-            if row.id in ready:
-                row.due_at = due
-            else:
-                row.state = "completed" if row.completed_at is not None else "cancelled"
-        known = {row.id for row in open_rows}
+        for row_id, completed_at, due_at in open_rows:
+            if row_id not in ready:
+                state = "completed" if completed_at is not None else "cancelled"
+                row_writes.update_row(session, HumanTask, row_id, {"state": state})
+            elif due_at != due:
+                row_writes.update_row(session, HumanTask, row_id, {"due_at": due})
+        known = {row_id for row_id, _, _ in open_rows}
+        now = self.engine.clock.now()
+        new_rows = []
         for task_id, task in ready.items():
             if task_id in known:
                 continue
             group = self.candidate_group(task)
-            session.add(
-                HumanTask(
-                    id=task_id,
-                    instance_id=instance.id,
-                    case_id=case.id if case else None,
-                    bpmn_id=task.task_spec.bpmn_id,
-                    name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-                    lane=task.task_spec.lane,
-                    form=properties(task)["formJsonSchemaFilename"],
-                    candidate_group=group,
-                    assignee_id=self._citizen_of(group),
-                    state="open",
-                    request_type=case.request_type if case else None,
-                    business_key=instance.business_key,
-                    created_at=self.engine.clock.now(),
-                    due_at=due,
-                )
+            new_rows.append(
+                {
+                    "id": task_id,
+                    "instance_id": instance.id,
+                    "case_id": case.id if case else None,
+                    "bpmn_id": task.task_spec.bpmn_id,
+                    "name": task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                    "lane": task.task_spec.lane,
+                    "form": properties(task)["formJsonSchemaFilename"],
+                    "candidate_group": group,
+                    "assignee_id": self._citizen_of(group),
+                    "state": "open",
+                    "request_type": case.request_type if case else None,
+                    "business_key": instance.business_key,
+                    "created_at": now,
+                    "due_at": due,
+                }
             )
+        row_writes.insert_rows(session, HumanTask, new_rows)
+
+    def _finish_and_read_open_rows(self) -> list[tuple[str, datetime | None, datetime | None]]:
+        """The instance's open inbox rows (id, completed_at, due_at), after closing the row of
+        the task this step completed, if any (one statement for both)."""
+        session, instance_id = self.engine.session, self.instance.id
+        if self.finished_row is None:
+            return list(session.connection().execute(OPEN_INBOX_ROWS, {"instance_id": instance_id}))
+        task_id, values = self.finished_row
+        self.finished_row = None
+        rows = row_writes.writer(session).execute(
+            FINISH_AND_READ_OPEN_ROWS,
+            {
+                "of_instance": instance_id,
+                "finished": task_id,
+                "user_id": values["completed_by_id"],
+                "at": values["completed_at"],
+            },
+        )
+        row_writes.hold(session, HumanTask, task_id, {**values, "state": "completed"})
+        return [tuple(row) for row in rows if row[0] != task_id]
 
     def _citizen_of(self, group: str) -> int | None:
         """A citizen's task is theirs alone: the case's citizen, or who is acting (filing)."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -24,6 +24,7 @@ from engine import (
     forms,
     lookup_codes,
     review_draw,
+    row_writes,
     schedules,
     service_results,
 )
@@ -54,6 +55,10 @@ INSTANCE_STATES = {
 }
 CASE_PROCESS = cases.CASE_PROCESS
 FIRST_RESPONSE_TIMER = cases.FIRST_RESPONSE_TIMER
+# The hot path's reads, built once (SQLAlchemy keeps a built statement's cache key).
+TASK = select(HumanTask).where(HumanTask.id == bindparam("id"))
+TASK_WITH_INSTANCE = TASK.options(joinedload(HumanTask.instance))  # task, instance, case
+INSTANCE = select(ProcessInstance).where(ProcessInstance.id == bindparam("id"))  # and its case
 FILING_TASK = "ut_5_2_5"
 
 
@@ -223,8 +228,8 @@ class Engine:
     # --- human tasks --------------------------------------------------------------------
 
     def _open_task(self, task_id: str, with_instance: bool = False) -> HumanTask:
-        options = [joinedload(HumanTask.instance)] if with_instance else []
-        task = self.session.get(HumanTask, task_id, options=options)
+        query = TASK_WITH_INSTANCE if with_instance else TASK
+        task = row_writes.get(self.session, HumanTask, query, task_id)
         if task is None:
             raise NotFound("La tarea no existe.")
         if task.state != "open":
@@ -319,11 +324,7 @@ class Engine:
         changed = forms.corrections(schema, spiff_task.data, clean)
         if changed:  # the person overrode what the process proposed: the history says so
             run.log("corregido", spiff_task, forms.correction_label(schema, changed), changed)
-        now = self.clock.now()
-        task.assignee_id = user.id
-        task.completed_by_id = user.id
-        task.completed_at = now
-        task.state = "completed"
+        run.finish_inbox_row(task, user.id, self.clock.now())  # written after the version check
         with clocked(self.clock):
             run.complete(spiff_task, clean, logged=clean, cleared=forms.left_blank(schema, clean))
         run.save()
@@ -621,7 +622,7 @@ class Engine:
         return Run.load(self, instance, actor_id)
 
     def _load_for_update(self, instance_id: int, actor_id: int | None = None) -> Run:
-        instance = self.session.get(ProcessInstance, instance_id)
+        instance = row_writes.get(self.session, ProcessInstance, INSTANCE, instance_id)
         if instance is None:
             raise NotFound("La instancia no existe.")
         if instance.status != "running":

@@ -2,12 +2,20 @@
 
 An instance row holds only its own tasks and data; the spec objects come from the parsed
 bundle of the instance's deployment (``engine.definitions``). The JSON repeats task ids and
-keys, so a fast zlib level shrinks it about four times for a negligible cost."""
+keys, so a fast zlib level shrinks it about four times for a negligible cost.
+
+The JSON is written and read with orjson (about 30 times faster than ``json`` on a state). The
+serializer's registry converts every value to plain JSON types first (UUID, datetime,
+timedelta as SpiffWorkflow's typed dicts), so the text means what ``serialize_json`` writes;
+anything orjson refuses (a non-string key, an integer beyond 64 bits, ``NaN`` when read) goes
+the ``json`` way, as before."""
 
 import zlib
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -47,9 +55,30 @@ def make_serializer(bundle: "Bundle") -> BpmnWorkflowSerializer:
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
+def _leftover(obj: Any) -> Any:
+    """What ``serialize_json``'s encoder does with a value the registry left as it was."""
+    if callable(obj) or isinstance(obj, ModuleType):
+        return None
+    if isinstance(obj, set):
+        return list(obj)
+    raise TypeError(f"{type(obj).__name__} is not JSON serializable")
+
+
 def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> bytes:
-    return zlib.compress(serializer.serialize_json(workflow).encode(), 1)
+    dct = serializer.to_dict(workflow)  # the registry converts every value (not encoder mode)
+    dct[serializer.VERSION_KEY] = serializer.VERSION
+    try:
+        text = orjson.dumps(dct, default=_leftover, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    except orjson.JSONEncodeError:
+        text = serializer.serialize_json(workflow).encode()
+    return zlib.compress(text, 1)
 
 
 def load(serializer: BpmnWorkflowSerializer, state: bytes) -> BpmnWorkflow:
-    return serializer.deserialize_json(zlib.decompress(state).decode())
+    text = zlib.decompress(state)
+    try:
+        dct = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return serializer.deserialize_json(text.decode())
+    serializer.migrate(dct)
+    return serializer.from_dict(dct)
