@@ -69,9 +69,12 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def schedule_reminders(case: Case, calendar: BusinessCalendar) -> None:
-    """Set the reminder times that go with the case's legal and area deadlines (their leads
-    are settings: engine.configuration)."""
+    """Set the reminder times that go with the case's first-response, legal and area deadlines
+    (their leads are settings: engine.configuration)."""
     session = object_session(case)
+    case.first_response_reminder_at = (
+        _first_response_reminder(case) if case.first_response_due else None
+    )
     legal_days = configuration.value(session, configuration.LEGAL_REMINDER_DAYS)
     area_days = configuration.value(session, configuration.AREA_REMINDER_DAYS)
     case.legal_reminder_at = business_reminder(case.legal_due, calendar, legal_days)
@@ -102,7 +105,9 @@ def facts(case: Case) -> dict[str, Any]:
         "radicado_en": _iso(case.filed_at),
         "vence_primera_respuesta": _iso(case.first_response_due),
         "recordar_primera_respuesta": _iso(
-            _first_response_reminder(case) if case.first_response_due else None
+            case.first_response_reminder_at
+            # cases filed before the reminder was kept with them
+            or (_first_response_reminder(case) if case.first_response_due else None)
         ),
         "vence_legal": _iso(case.legal_due),
         "recordar_legal": _iso(case.legal_reminder_at),

@@ -31,7 +31,7 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.task import Task, TaskState
 from sqlalchemy import select
 
-from engine import definitions
+from engine import cases, definitions
 from engine.cases import CASE_PROCESS, FIRST_RESPONSE_TIMER
 from engine.errors import EngineError, NotAllowed, NotFound
 from engine.models import Deployment, HumanTask, ProcessInstance
@@ -307,6 +307,7 @@ def migrate(
         run.case.first_response_due = timer_due(
             engine, target, CASE_PROCESS, FIRST_RESPONSE_TIMER, run.case, filed
         )
+        cases.schedule_reminders(run.case, engine.calendar)
         run.case_changed = True  # re-read ``caso`` and re-arm the timers
     run.actor_id = actor_id
     run.log(

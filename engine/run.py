@@ -116,7 +116,7 @@ def script_environment(
         {
             "caso": MappingProxyType(facts),
             "en_muestra": review_draw.sampler(engine.session, case, engine.settings.review_random),
-            **time_helpers.helpers(calendar or engine.calendar),
+            **time_helpers.helpers(lambda: calendar or engine.calendar),
         },
         engine.settings.script_limits,
     )

@@ -33,8 +33,9 @@ def _number(value: Any) -> float:
     return value
 
 
-def helpers(calendar: BusinessCalendar) -> dict[str, Callable[..., str]]:
-    """The helpers, bound to the entity's business calendar (holidays and closures)."""
+def helpers(calendar: Callable[[], BusinessCalendar]) -> dict[str, Callable[..., str]]:
+    """The helpers, bound to the entity's business calendar (holidays and closures), which
+    is read only when a helper that counts business time is called."""
 
     def sumar_horas(momento: datetime | str, horas: float) -> str:
         """Clock hours after ``momento``."""
@@ -42,11 +43,13 @@ def helpers(calendar: BusinessCalendar) -> dict[str, Callable[..., str]]:
 
     def sumar_horas_habiles(momento: datetime | str, horas: float) -> str:
         """Working hours (business days, office hours) after ``momento``."""
-        return calendar.add_business_hours(_moment(momento), _number(horas)).isoformat()
+        return calendar().add_business_hours(_moment(momento), _number(horas)).isoformat()
 
     def sumar_dias_habiles(momento: datetime | str, dias: int) -> str:
         """The end of the ``dias``-th business day after ``momento``'s day."""
-        return calendar.add_business_days(_moment(momento), max(1, int(_number(dias)))).isoformat()
+        return (
+            calendar().add_business_days(_moment(momento), max(1, int(_number(dias)))).isoformat()
+        )
 
     return {
         "sumar_horas": sumar_horas,

@@ -28,6 +28,8 @@ class Case(Base):
     filed_at: Mapped[datetime] = mapped_column(index=True)
     legal_days: Mapped[int]
     first_response_due: Mapped[datetime]
+    # When the reminder before it fires (its lead is a setting, fixed when the term is set).
+    first_response_reminder_at: Mapped[datetime | None]
     legal_due: Mapped[datetime]
     legal_reminder_at: Mapped[datetime]
     extension_days: Mapped[int | None]

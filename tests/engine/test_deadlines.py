@@ -54,7 +54,7 @@ def test_a_consulta_is_due_in_thirty_business_days() -> None:
     assert legal_deadline(FILED_AT, 30, CALENDAR) == end_of(2026, 3, 16)
 
 
-HELPERS = time_helpers.helpers(CALENDAR)
+HELPERS = time_helpers.helpers(lambda: CALENDAR)
 
 
 def test_sumar_horas_counts_clock_hours_ignoring_weekends_and_holidays() -> None:
