@@ -6,8 +6,8 @@ from typing import Any
 from engine.models import ProcessInstance
 from engine.run import new_event
 from tests.web.conftest import World
-from tests.web.test_console import failed_case
 from tests.web.test_browser import ARTIFACTS
+from tests.web.test_console import failed_case
 from tests.web.test_studio_browser import axe, browser, log_in, served  # noqa: F401
 from web.extensions import db
 
