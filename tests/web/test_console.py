@@ -188,6 +188,7 @@ def test_the_history_reads_in_spanish_without_technical_strings(app: Flask, worl
     assert "migrat" not in history
     assert "Correo: Aviso de asignación" in history and "asignacion" not in history
     assert "av.42@icetex.test" not in page and "message" not in history
+    assert "Correo (Acuse de recibo)" in page  # the outbox names the template too
     page = client.get(f"/consola/instancias/{audit_id}").get_data(as_text=True)
     assert "Nivel de calidad en redacción y ortografía: Media: errores menores" in page
     assert "calidad redaccion ortografia" not in page
