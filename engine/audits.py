@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 WEEK = timedelta(days=7)
 
+NO_CASES = "Sin casos respondidos en la semana."
 SCORING_DECISION = "calificacion_f182"
 ANSWER_STEP = "ut_5_2_14"  # who drafted the answer the citizen received
 CHAT = "chat"
@@ -49,7 +50,7 @@ CHAT_CRITERIA = (
 )
 # Short names for chart axes (14 characters at most).
 CRITERION_SHORT = {
-    "respuesta_en_24h": "Resp. 24 h",
+    "respuesta_en_24h": "Resp. a tiempo",
     "respuesta_en_termino": "Término legal",
     "agente_efectivo": "Agente",
     "calidad_redaccion_ortografia": "Redacción",
@@ -66,7 +67,7 @@ CHANNEL_TITLES = {
     "chat": "Chat",
 }
 CRITERION_TITLES = {
-    "respuesta_en_24h": "Primera respuesta en 24 horas",
+    "respuesta_en_24h": "Primera respuesta a tiempo",
     "respuesta_en_termino": "Respuesta final en el término legal",
     "agente_efectivo": "Agente efectivo en la respuesta",
     "calidad_redaccion_ortografia": "Redacción y ortografía",
@@ -156,6 +157,8 @@ def record_sample(
         population=sample["poblacion"],
         sample_size=len(sample["muestra"]),
         sampling={k: sample[k] for k in ("confianza", "margen_error", "estratos")},
+        # With nothing sampled the diagram ends the audit here (gateway gw_hay_casos).
+        narrative=None if sample["muestra"] else NO_CASES,
         created_at=now,
         updated_at=now,
     )

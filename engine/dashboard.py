@@ -11,7 +11,7 @@ in the week their deadline passed (weeks start on Monday, Bogotá).
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, true, union
@@ -84,6 +84,17 @@ class LastRuns:
     timers_late: int  # running instances whose next timer is more than 5 minutes past due
     oldest_late: datetime | None
     by_operation: dict[str, datetime]  # the last outbox job each kind of worker finished
+    worker_seen: datetime | None = None  # a worker's heartbeat, else its last job finished
+    beat_swept: datetime | None = None  # beat's last sweep, else the last timer it fired
+    from_heartbeats: bool = False  # True when both come from the marks in Redis
+
+
+@dataclass(frozen=True)
+class Heartbeats:
+    """The marks workers/heartbeat.py leaves in Redis (seconds since the epoch, or None)."""
+
+    worker: float | None
+    beat: float | None
 
 
 Groups = frozenset[str] | None
@@ -342,9 +353,14 @@ def outbox_backlog(session: Session, groups: Groups = None) -> Backlog:
     return Backlog(pending or 0, oldest, failed or 0)
 
 
-def last_runs(session: Session, now: datetime) -> LastRuns:
-    """What the database knows of beat and the workers: the last timer fired, the timers late
-    (a stopped beat leaves them past due) and the last job finished per kind of work."""
+def _moment(epoch: float | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
+
+
+def last_runs(session: Session, now: datetime, marks: Heartbeats | None = None) -> LastRuns:
+    """Beat and the workers: their heartbeats in Redis when ``marks`` holds them, else what the
+    database knows (the last timer fired, the last job finished); plus the timers late (a
+    stopped beat leaves them past due) and the last job finished per kind of work."""
     timer_fired = session.scalar(select(func.max(Event.at)).where(Event.kind == "timer"))
     late = ProcessInstance.next_timer_at < now - timedelta(minutes=5)
     timers_late, oldest_late = session.execute(
@@ -359,4 +375,14 @@ def last_runs(session: Session, now: datetime) -> LastRuns:
             .group_by(OutboxMessage.operation)
         ).all()
     )
-    return LastRuns(timer_fired, timers_late or 0, oldest_late, by_operation)
+    worker = _moment(marks.worker) if marks else None
+    beat = _moment(marks.beat) if marks else None
+    return LastRuns(
+        timer_fired,
+        timers_late or 0,
+        oldest_late,
+        by_operation,
+        worker_seen=worker or max(by_operation.values(), default=None),
+        beat_swept=beat or timer_fired,
+        from_heartbeats=worker is not None and beat is not None,
+    )

@@ -8,6 +8,8 @@ import pytest
 from engine import audits
 from engine.clock import BOGOTA
 from engine.definitions import parse, read_directory
+from engine.runtime import Engine
+from tests import factories as f
 from tests.factories import ROOT
 
 CYCLE = "R/2026-01-05T07:00:00-05:00/P1W"
@@ -85,3 +87,24 @@ def test_a_day_belongs_to_the_audit_that_starts_the_monday_after_its_week():
     assert period == datetime(2026, 3, 9, 7, tzinfo=BOGOTA)
     sunday = audits.period_covering(CYCLE, date(2026, 3, 8))
     assert sunday == period
+
+
+def test_the_record_of_a_week_without_answered_cases_says_so(session, clock):
+    """The audit_sample operator records the week; an empty sample leaves the note the audit
+    pages show (the diagram then ends the audit at gw_hay_casos)."""
+    engine = Engine(session, clock)
+    f.deploy(engine)
+    instance = engine.start("auditoria_calidad", {"periodo": "2026-03-16T07:00:00-05:00"}, "a@1")
+    now = clock.now()
+    sample = {
+        "muestra": [],
+        "desde": "2026-03-09T07:00:00-05:00",
+        "hasta": "2026-03-16T07:00:00-05:00",
+        "poblacion": 0,
+        "confianza": 0.95,
+        "margen_error": 0.1,
+        "estratos": {},
+    }
+    audit = audits.record_sample(session, instance.id, now, sample, now)
+    assert audit.sample_size == 0
+    assert audit.narrative == "Sin casos respondidos en la semana."

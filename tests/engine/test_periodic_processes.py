@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.errors import FormInvalid
-from engine.models import HumanTask, ProcessInstance
+from engine.models import Event, HumanTask, ProcessInstance
 from engine.runtime import Engine
 from tests import factories as f
 
@@ -168,17 +168,21 @@ def test_the_weekly_audit_runs_from_sample_to_committee(office):
     assert audit.status == "completed"
 
 
-def test_a_week_without_answered_cases_skips_the_f182_loop(office):
+def test_a_week_without_answered_cases_ends_at_the_diagram_gateway(office):
+    """An empty sample ends the audit at «¿Hay casos en la muestra?»: no F182, no report,
+    nobody asked to judge (5.2.18 to 5.2.22 never start)."""
     engine, _ = office
     audit = started(engine, "auditoria_calidad")
-    f.complete_services(
-        engine,
-        {
-            "audit_sample": {"muestra": []},
-            "audit_report": {"informe": "Sin casos en la semana.", "casos_auditados": 0},
-        },
-    )
-    assert ready(engine, audit).bpmn_id == "ut_5_2_19"
+    done = f.complete_services(engine, {"audit_sample": {"muestra": []}})
+    assert "audit_sample:" in done and not any(d.startswith("audit_report") for d in done)
+    engine.session.refresh(audit)
+    assert audit.status == "completed"
+    tasks = engine.session.scalars(select(HumanTask).where(HumanTask.instance_id == audit.id))
+    assert list(tasks) == []
+    steps = engine.session.scalars(
+        select(Event.bpmn_id).where(Event.instance_id == audit.id, Event.bpmn_id.is_not(None))
+    ).all()
+    assert "st_informe" not in steps and "ut_5_2_18" not in steps
 
 
 def test_the_monthly_report_loops_on_observations_until_clean(office):

@@ -241,3 +241,35 @@ def test_the_audit_page_says_which_step_is_open_and_links_it_for_its_group(app, 
     other = staff_client(app, "jefe").get(f"/auditorias/{audited['instance']}")
     text = other.get_data(as_text=True)
     assert task.name in text and link not in text
+
+
+def test_a_week_without_answered_cases_ends_with_a_note_and_no_steps(app, audited):
+    """The diagram's «¿Hay casos en la muestra?» ends an empty week's audit: the page says so
+    and nobody is handed 5.2.18 or 5.2.19."""
+    with app.app_context():
+        admin = db.session.scalars(select(User).where(User.username == "admin")).one()
+        engine = Engine(db.session, app.extensions["clock"])
+        instance, _ = audits.start_for_week(engine, date(2026, 2, 25), admin.id)
+        empty = {
+            "muestra": [],
+            "desde": "2026-02-23T12:00:00+00:00",
+            "hasta": "2026-03-02T12:00:00+00:00",
+            "poblacion": 0,
+            "confianza": 0.95,
+            "margen_error": 0.1,
+            "estratos": {},
+        }
+        now = app.extensions["clock"].now()
+        audits.record_sample(db.session, instance.id, now, empty, now)
+        message = db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.instance_id == instance.id, OutboxMessage.status == "pending"
+            )
+        ).one()
+        engine.complete_service(message.id, empty)
+        db.session.commit()
+        instance_id = instance.id
+        assert db.session.get(ProcessInstance, instance_id).status == "completed"
+    page = staff_client(app, "profesional").get(f"/auditorias/{instance_id}")
+    text = page.get_data(as_text=True)
+    assert "Sin casos respondidos en la semana" in text and "Paso actual" not in text

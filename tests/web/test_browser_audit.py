@@ -81,7 +81,7 @@ def judge(actor: Actor, radicado: str, writing: str, note: str) -> None:
     # Prefilled from the case record, shown as text: the Profesional does not type it.
     for fact in (
         "Fecha y hora de la respuesta final:",
-        "¿Primera respuesta en 24 horas? Sí",
+        "¿Primera respuesta a tiempo? Sí",
         "¿Respuesta final dentro del término legal? Sí",
         "Tipo de solicitud: Reclamo",
         "Canal de ingreso: Portal web",

@@ -5,6 +5,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from engine.models import Event, Incident, OutboxMessage, ProcessInstance
+from engine.run import new_event
 from tests.web.conftest import log_in_citizen, log_in_staff
 from web.extensions import db
 
@@ -156,3 +157,38 @@ def test_actions_need_a_reason_and_are_logged_with_it(app: Flask, world, failed)
 def instance_of_key(app: Flask, instance_id: int) -> str:
     with app.app_context():
         return db.session.get(ProcessInstance, instance_id).business_key
+
+
+def test_the_history_reads_in_spanish_without_technical_strings(app: Flask, world, failed) -> None:
+    """Version moves by name; a mail by its template's name, without its message id; a step's
+    form values as the form offers them (an audit's F182, whose history shows every value)."""
+    _, instance_id, _ = failed
+    world.staff("admin", "administrador")
+    with app.app_context():
+        instance = db.session.get(ProcessInstance, instance_id)
+        at = app.extensions["clock"].now()
+        mail = {"plantilla": "asignacion", "message_id": "<av.42@icetex.test>", "enviado": True}
+        db.session.add_all(
+            [
+                new_event(instance, at, "migrated", label="v1 → v2", data={"version_nueva": 2}),
+                new_event(instance, at, "migration_refused", label="v3", data={"motivo": "x"}),
+                new_event(instance, at, "service_completed", data=mail, bpmn_id="st_asignacion"),
+            ]
+        )
+        audit = world.engine().start("auditoria_calidad", {"periodo": at.isoformat()}, "a@1")
+        f182 = {"calidad_redaccion_ortografia": "media", "agente_efectivo": True}
+        db.session.add(new_event(audit, at, "task_completed", data=f182, bpmn_id="ut_5_2_18"))
+        db.session.commit()
+        audit_id = audit.id
+    client = app.test_client()
+    log_in_staff(client, "admin")
+    page = client.get(f"/consola/instancias/{instance_id}").get_data(as_text=True)
+    history = page.split("Historial</h2>")[1]
+    assert "Movida a otra versión" in history and "No se pudo mover de versión" in history
+    assert "migrat" not in history
+    assert "Correo: Aviso de asignación" in history and "asignacion" not in history
+    assert "av.42@icetex.test" not in page and "message" not in history
+    assert "Correo (Acuse de recibo)" in page  # the outbox names the template too
+    page = client.get(f"/consola/instancias/{audit_id}").get_data(as_text=True)
+    assert "Nivel de calidad en redacción y ortografía: Media: errores menores" in page
+    assert "calidad redaccion ortografia" not in page

@@ -12,7 +12,7 @@ from flask import Flask
 
 from engine.clock import ManualClock
 from tests.stack import _flush, redis_url  # noqa: F401
-from tests.web.conftest import app_config, init_reviewed_db
+from tests.web.conftest import World, app_config, init_reviewed_db, log_in_staff
 from web import create_app
 from web.extensions import db
 from web.ops import logs
@@ -78,6 +78,26 @@ def test_readyz_needs_a_worker_heartbeat_and_a_recent_sweep(
     clock.advance(timedelta(seconds=61))
     checks = client.get("/readyz").get_json()["checks"]
     assert (checks["worker"], checks["beat"]) == ("failing", "failing")
+
+
+def test_the_dashboard_reads_the_worker_and_beat_marks_from_redis(
+    ops_app: Flask,
+    clock: ManualClock,
+    redis_url: str,  # noqa: F811
+) -> None:
+    """The console's «Cola de trabajos» shows the heartbeats workers/heartbeat.py leaves."""
+    World(ops_app).staff("admin", "administrador")
+    client = ops_app.test_client()
+    log_in_staff(client, "admin")
+    page = client.get("/consola/tablero").get_data(as_text=True)
+    assert "Último latido de un worker" in page and "ninguno registrado" in page
+    r = _redis(redis_url)
+    heartbeat.record_worker(r, "celery@host-a", clock.now() - timedelta(minutes=3))
+    heartbeat.record_sweep(r, clock.now() - timedelta(minutes=1))
+    page = client.get("/consola/tablero").get_data(as_text=True)
+    section = page.split('id="trabajos"')[1]
+    assert "Último latido de un worker" in section and "hace 3 min" in section
+    assert "hace 1 min" in section and "marcas que dejan en Redis" in section
 
 
 def test_readyz_reports_redis_down_without_details(

@@ -188,7 +188,7 @@ def test_the_worker_builds_the_monthly_files_from_the_case_records(stack, desk):
     ]
     summary = sheet_values(workbook, "Resumen")
     assert summary["Casos radicados"] == expected["total"] == 5
-    assert summary["Primera respuesta dentro de 24 horas (%)"] == expected["first_pct"]
+    assert summary["Primera respuesta a tiempo (%)"] == expected["first_pct"]
     assert summary["Respuesta dentro del término legal (%)"] == expected["legal_pct"]
     assert isinstance(summary["Casos radicados"], int)
     volume = sheet_values(workbook, "Volumen")
@@ -250,7 +250,7 @@ def test_the_worker_builds_the_monthly_files_from_the_case_records(stack, desk):
         ).first()
     )["reporte"]
     assert recomputed["comparado"] is True
-    assert [c["indicador"] for c in recomputed["cambios"]] == ["Primera respuesta en 24 horas (%)"]
+    assert [c["indicador"] for c in recomputed["cambios"]] == ["Primera respuesta a tiempo (%)"]
     assert recomputed["ajustes"] == ["Se anotó la queja sin primera respuesta."]
     complete_instance_task(desk, instance_id, "ut_5_2_24", "gerente", hay_observaciones=False)
     complete_instance_task(

@@ -94,8 +94,8 @@ def _json_field(name: str) -> Any:
 # What moving back does with each milestone it passes: (hito, fate) -> the sentence shown.
 MILESTONE_FATES = {
     ("primera_respuesta", KEPT): _l(
-        "La primera respuesta que recibió el ciudadano el %(fecha)s se mantiene: el plazo de "
-        "24 horas quedó cumplido con ella y no vuelve a contarse, aunque el caso la repita."
+        "La primera respuesta que recibió el ciudadano el %(fecha)s se mantiene: su plazo "
+        "quedó cumplido con ella y no vuelve a contarse, aunque el caso la repita."
     ),
     ("fecha_respuesta", KEPT): _l(
         "La fecha de respuesta informada al ciudadano el %(fecha)s se mantiene (cuenta como "

@@ -19,6 +19,7 @@ from web.admin import bp
 from web.admin.charts import age_text, grouped_percentages, horizontal_counts, percent
 from web.admin.views import OPERATION_LABELS, OVERDUE_LABELS, _group_names, _process_names
 from web.extensions import db
+from web.ops.health import heartbeats
 
 MORE_OPERATIONS = {"account_mail": _l("Correos de cuentas")}
 DEFAULT_DAYS = 30
@@ -50,7 +51,7 @@ def dashboard() -> str:
     )
     incidents_total, incidents = figures.open_incidents(session, groups=scope)
     at_risk = figures.at_risk(session, moment, groups=scope)
-    runs = figures.last_runs(session, moment)
+    runs = figures.last_runs(session, moment, heartbeats())
     operations = {**OPERATION_LABELS, **MORE_OPERATIONS}
     return render_template(
         "admin/dashboard.html",

@@ -2,7 +2,7 @@
 timeline, incidents and outbox, and the administrator's actions, each with a reason."""
 
 import json
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -26,9 +26,10 @@ from engine.models import (
 )
 from web.access import may_act_on_instances, may_read_console, now, permitted
 from web.admin import bp
+from web.admin.event_text import event_text, template_name
 from web.admin.export import FORMATS, export
 from web.extensions import db
-from web.formatting import format_day, format_moment
+from web.formatting import format_moment
 from web.headers import allow_diagram_styles
 from web.outbox import commit
 from web.step_records import case_records
@@ -49,7 +50,7 @@ STATUS_LABELS = {
     "incident": _l("Con incidente"),
 }
 OVERDUE_LABELS = {
-    "first_response": _l("Primera respuesta (24 h)"),
+    "first_response": _l("Primera respuesta"),
     "legal": _l("Término legal"),
     "area": _l("Término del área"),
 }
@@ -74,6 +75,8 @@ EVENT_LABELS = {
     "moved_forward": _l("Siguió sin el servicio"),
     "data_edited": _l("Datos del proceso corregidos"),
     "deadlines_moved": _l("Términos movidos por un cierre"),
+    "migrated": _l("Movida a otra versión"),
+    "migration_refused": _l("No se pudo mover de versión"),
 }
 OPERATION_LABELS = {
     "notify": _l("Correo"),
@@ -217,6 +220,7 @@ def instance(instance_id: int) -> str:
         .limit(50)
     ).all()
     diagram = _diagram_path(instance)
+    bundle = definitions.bundle_for(db.session, instance.deployment_id)
     return render_template(
         "admin/instance.html",
         instance=instance,
@@ -233,42 +237,15 @@ def instance(instance_id: int) -> str:
         event_labels=EVENT_LABELS,
         outbox_labels=OUTBOX_LABELS,
         operation_labels=OPERATION_LABELS,
+        template_name=template_name,
         may_act=may_act_on_instances(g.user),
         min_reason=MIN_REASON,
-        data_text=_data_text,
+        data_text=lambda event: event_text(event, bundle),
         event_label=_event_label,
         group_names=_group_names(),
         records=case_records(instance.case) if instance.case else [],
         repairs=repairs(instance, list(open_tasks)),
     )
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return _("Sí") if value else _("No")
-    if isinstance(value, str):
-        try:
-            if len(value) == 10 and value[4] == "-":  # a calendar day, e.g. a closure's
-                return format_day(date.fromisoformat(value))
-            return format_moment(datetime.fromisoformat(value)) if "T" in value else value
-        except ValueError:
-            return value
-    if isinstance(value, list):
-        return ", ".join(_value_text(item) for item in value)
-    if isinstance(value, dict):  # e.g. a legacy system's record: its fields in brackets
-        return f"({_fields_text(value)})"
-    return str(value)
-
-
-def _fields_text(data: dict[str, Any]) -> str:
-    """Keys as words and readable values; empty ones (None, "", [], {}) left out."""
-    shown = {k: v for k, v in data.items() if v not in (None, "", [], {}) and k != "operacion"}
-    return "; ".join(f"{k.replace('_', ' ')}: {_value_text(v)}" for k, v in shown.items())
-
-
-def _data_text(data: dict[str, Any] | None) -> str:
-    """An event's data, readable: keys as words, Spanish values and dates."""
-    return _fields_text(data) if data else ""
 
 
 def _event_label(event: Event) -> str:

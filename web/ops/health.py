@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
+from engine.dashboard import Heartbeats
 from web.extensions import db
 from workers import heartbeat
 from workers.settings import RedisLocation
@@ -69,6 +70,19 @@ def readiness() -> tuple[bool, dict[str, str]]:
         checks.update(redis=False, worker=False, beat=False)
     ready = all(checks.values())
     return ready, {name: "ok" if passed else "failing" for name, passed in checks.items()}
+
+
+def heartbeats() -> Heartbeats | None:
+    """The worker's and beat's marks, when this app talks to Redis (None when it does not, or
+    Redis does not answer: the console then reads what the database knows)."""
+    if "workers" not in current_app.extensions and not current_app.config.get("REDIS_URL"):
+        return None
+    try:
+        client = _redis_client()
+        return Heartbeats(heartbeat.last_worker(client), heartbeat.last_sweep(client))
+    except redis.RedisError:
+        log.warning("dashboard: Redis did not answer", exc_info=True)
+        return None
 
 
 @bp.get("/readyz")

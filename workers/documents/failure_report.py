@@ -13,7 +13,7 @@ from workers.documents.charts import chart
 from workers.documents.report_document import ReportDocument, Section, Table
 
 TERM_NAMES = {
-    "primera_respuesta": "Primera respuesta (24 horas)",
+    "primera_respuesta": "Primera respuesta",
     "area": "Término del área",
     "legal": "Término legal",
 }

@@ -28,7 +28,7 @@ from workers.documents.report_document import (
 
 REPORT = "informe_mensual"
 TERM_NAMES = {
-    "primera_respuesta": "Primera respuesta (24 horas)",
+    "primera_respuesta": "Primera respuesta",
     "area": "Término del área",
     "legal": "Término legal",
 }
@@ -75,7 +75,7 @@ def document(report: dict[str, Any], extra: dict[str, Any] | None = None) -> Rep
         ("Indicador", "Valor"),
         [
             ("Casos radicados", report.get("casos_radicados")),
-            ("Primera respuesta dentro de 24 horas (%)", first.get("porcentaje")),
+            ("Primera respuesta a tiempo (%)", first.get("porcentaje")),
             ("Respuesta dentro del término legal (%)", legal.get("porcentaje")),
             ("Tiempo de respuesta final, promedio (horas)", final.get("promedio_horas")),
             ("Tiempo de respuesta final, p50 (horas)", final.get("p50_horas")),
@@ -135,7 +135,7 @@ def document(report: dict[str, Any], extra: dict[str, Any] | None = None) -> Rep
         ("Término", "Evaluados", "Cumplidos", "Porcentaje"),
         [
             (
-                "Primera respuesta en 24 horas",
+                "Primera respuesta a tiempo",
                 first.get("evaluados"),
                 first.get("cumplidos"),
                 first.get("porcentaje"),
@@ -151,7 +151,7 @@ def document(report: dict[str, Any], extra: dict[str, Any] | None = None) -> Rep
     )
     trend_table = Table.of(
         "Evolución mensual",
-        ("Mes", "Casos", "Primera respuesta en 24 h (%)", "Término legal (%)"),
+        ("Mes", "Casos", "Primera respuesta a tiempo (%)", "Término legal (%)"),
         [(m["periodo"], m["casos"], m["primera_respuesta_24h"], m["termino_legal"]) for m in trend],
         percent_columns=(2, 3),
     )
@@ -180,7 +180,7 @@ def document(report: dict[str, Any], extra: dict[str, Any] | None = None) -> Rep
         "line",
         months,
         {
-            "Primera respuesta en 24 h": [m["primera_respuesta_24h"] for m in trend],
+            "Primera respuesta a tiempo": [m["primera_respuesta_24h"] for m in trend],
             "Término legal": [m["termino_legal"] for m in trend],
         },
         units="%",

@@ -296,7 +296,7 @@ def _report_of(value: Any) -> dict[str, Any]:
 # (label, path into the report) of the headline figures a reviewer compares between rounds.
 HEADLINE = (
     ("Casos radicados", ("casos_radicados",)),
-    ("Primera respuesta en 24 horas (%)", ("primera_respuesta_24h", "porcentaje")),
+    ("Primera respuesta a tiempo (%)", ("primera_respuesta_24h", "porcentaje")),
     ("Respuesta en término legal (%)", ("respuesta_en_termino_legal", "porcentaje")),
     ("Tiempo de respuesta final, p50 (h)", ("tiempo_respuesta_final", "p50_horas")),
     ("Tiempo de respuesta final, p90 (h)", ("tiempo_respuesta_final", "p90_horas")),
