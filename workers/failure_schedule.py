@@ -1,6 +1,7 @@
 """Beat queues the weekly failure reports: on Monday from 07:00 (Bogotá), one e-mail per
 process leader with failures in the week that just ended, once (the outbox key is the week
-and the leader)."""
+and the leader). A leader's group with nobody active in it gets no e-mail (there is no one to
+send it to); its failures stay readable on /informes/fallas."""
 
 from datetime import datetime, time, timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from engine import failure_report
 from engine.clock import BOGOTA
 from engine.models import OutboxMessage
+from workers.operators.notify import _members
 
 SEND_AT = time(7, 0)
 OPERATION = "failure_report"
@@ -33,6 +35,8 @@ def queue_weekly(session: Session, now: datetime) -> list[OutboxMessage]:
     leaders = sorted({f.leader for f in failure_report.failures(session, start, end, now)})
     queued = []
     for leader in leaders:
+        if not any(_members(session, leader)):
+            continue
         key = f"fallas:{start.date().isoformat()}:{leader}"
         if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)):
             continue

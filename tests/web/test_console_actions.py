@@ -492,9 +492,14 @@ def test_bulk_migrate_moves_the_movable_cases_and_says_why_not_for_the_others(
     admin = app.test_client()
     log_in_staff(admin, "admin")
     admin.post(f"/consola/instancias/{ids[1]}/suspender", data={"motivo": REASON})
+    preview = admin.get(
+        "/consola/masivo/vista-previa",
+        query_string=[("accion", "migrar"), *(("instancia", i) for i in ids)],
+    ).get_data(as_text=True)
+    assert "Mover a la versión más reciente" in preview
     started = admin.post(
         "/consola/masivo",
-        data={"accion": "migrar", "alcance": "seleccion", "instancia": ids, "motivo": REASON},
+        data={"accion": "migrar", "vista": pinned(preview), "motivo": REASON},
     )
     report = admin.get(started.headers["Location"]).get_data(as_text=True)
     assert "Terminada: 1 de 2 instancias sin error." in report

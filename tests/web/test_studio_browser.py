@@ -276,7 +276,7 @@ def test_every_decision_table_round_trips_through_the_table_editors_save(served,
     files = definitions.read_directory(Path(app.config["DEFINITIONS_ROOT"]))
     saved = dict(files)
     tables = sorted(path for path in files if path.endswith(".dmn"))
-    assert len(tables) == 2
+    assert {"bpmn/terminos_legales.dmn", "bpmn/matriz_escalamiento.dmn"} <= set(tables)
     for path in tables:
         page.goto(f"{base}/estudio/tablas/{path}")
         page.wait_for_selector("[data-dmn-editor][data-ready=true]")
@@ -285,7 +285,6 @@ def test_every_decision_table_round_trips_through_the_table_editors_save(served,
         )
     assert compare(files, saved) == []  # every rule, input and output the same
     bundle, again = definitions.parse(files), definitions.parse(saved)
-    for decision in ("terminos_legales", "matriz_escalamiento"):
-        assert decision in again.decisions
+    assert set(again.decisions) == set(bundle.decisions)
     case = {"tipo": "solicitud", "modalidad": "consulta"}
     assert again.decide("terminos_legales", case) == bundle.decide("terminos_legales", case)
