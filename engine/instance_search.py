@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select, union
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
 
@@ -61,14 +61,17 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=BOGOTA)
 
 
-def _with_open_task(*conditions: Any) -> Any:
+def _with_open_task(*conditions: Any, dialect: str = "") -> Any:
     """Instances with an open user task meeting ``conditions`` (read from the task index).
 
     ``id + 0`` keeps the planner from fetching each of thousands of instances by id and
-    sorting them: it walks the order's index instead and stops at the page (SQLite)."""
-    return (ProcessInstance.id + 0).in_(
-        select(HumanTask.instance_id).where(HumanTask.state == "open", *conditions)
-    )
+    sorting them: it walks the order's index instead and stops at the page (SQLite).
+    PostgreSQL turns an IN into a join over all 100,000s of instances; ``(IN) IS TRUE`` it
+    keeps as a hashed set checked while walking the order's index."""
+    tasks = select(HumanTask.instance_id).where(HumanTask.state == "open", *conditions)
+    if dialect == "postgresql":
+        return ProcessInstance.id.in_(tasks).is_(True)
+    return (ProcessInstance.id + 0).in_(tasks)
 
 
 def _count(session: Session, ids: Select[Any], f: InstanceFilter) -> int:
@@ -124,18 +127,22 @@ def _filtered(
             )
     elif text:
         like = f"%{text}%"
-        citizens = select(User.id).where(
-            or_(User.document_number == text, _contains(User.full_name, like, dialect))
+        # Unions of indexed sets, not ORs (which make PostgreSQL test every instance): the
+        # citizens by document (its index) or by name (trigram index on PostgreSQL), then
+        # the keys that contain the text and the instances of those citizens' cases.
+        citizens = union(
+            select(User.id).where(User.document_number == text),
+            select(User.id).where(_contains(User.full_name, like, dialect)),
         )
-        # Two indexed sets united (SQLite: MULTI-INDEX OR): keys scanned in their own index,
-        # and the citizens' cases.
-        keyed = aliased(ProcessInstance)
+        keyed, theirs = aliased(ProcessInstance), aliased(ProcessInstance)
         query = query.where(
-            or_(
-                ProcessInstance.id.in_(
-                    select(keyed.id).where(_contains(keyed.business_key, like, dialect))
-                ),
-                _of_cases(Case.citizen_id.in_(citizens)),
+            ProcessInstance.id.in_(
+                union(
+                    select(keyed.id).where(_contains(keyed.business_key, like, dialect)),
+                    select(theirs.id).where(
+                        theirs.case_id.in_(select(Case.id).where(Case.citizen_id.in_(citizens)))
+                    ),
+                )
             )
         )
     if f.status == "incident":
@@ -145,9 +152,9 @@ def _filtered(
     if f.process:
         query = query.where(ProcessInstance.process_id == f.process)
     if f.step:
-        query = query.where(_with_open_task(HumanTask.bpmn_id == f.step))
+        query = query.where(_with_open_task(HumanTask.bpmn_id == f.step, dialect=dialect))
     if f.group:
-        query = query.where(_with_open_task(HumanTask.candidate_group == f.group))
+        query = query.where(_with_open_task(HumanTask.candidate_group == f.group, dialect=dialect))
     if f.overdue == "first_response":
         query = query.where(
             _of_cases(Case.first_response_at.is_(None), Case.first_response_due < now)
