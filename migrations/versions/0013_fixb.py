@@ -1,6 +1,6 @@
-"""instance search at scale: each overdue term's open cases read from one index (the case
-not yet met first, then its end); on PostgreSQL with pg_trgm, trigram indexes for the search by
-part of a radicado or a citizen's name
+"""instance search at scale: each overdue term's open cases read from one index alone (the
+term not yet met, then its end, then the case's id); on PostgreSQL with pg_trgm, trigram
+indexes for the search by part of a radicado or of a citizen's name
 
 Revision ID: 0013_fixb
 Revises: 0012_console_indexes
@@ -18,10 +18,10 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index(
-        "ix_cases_unmet_first_response", "cases", ["first_response_at", "first_response_due"]
+        "ix_cases_unmet_first_response", "cases", ["first_response_at", "first_response_due", "id"]
     )
-    op.create_index("ix_cases_unanswered_legal_due", "cases", ["answered_at", "legal_due"])
-    op.create_index("ix_cases_status_area_due", "cases", ["status", "area_due"])
+    op.create_index("ix_cases_unanswered_legal_due", "cases", ["answered_at", "legal_due", "id"])
+    op.create_index("ix_cases_status_area_due", "cases", ["status", "area_due", "id"])
     if _trigrams():
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for name, table, column in TRIGRAM_INDEXES:
