@@ -40,7 +40,17 @@ def _trigrams() -> bool:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return False
-    return bool(bind.scalar(text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")))
+    # Installed already, or installable by this user (CREATE on the database is enough for a
+    # trusted extension): otherwise the search works without the indexes, by scanning.
+    return bool(
+        bind.scalar(
+            text(
+                "SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'"
+                " AND (installed_version IS NOT NULL"
+                " OR has_database_privilege(current_database(), 'CREATE'))"
+            )
+        )
+    )
 
 
 def downgrade() -> None:
