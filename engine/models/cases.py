@@ -131,3 +131,8 @@ Index("ix_cases_citizen_filed", Case.citizen_id, Case.filed_at)
 Index("ix_cases_first_response_due", Case.first_response_due, Case.first_response_at)
 Index("ix_cases_legal_due", Case.legal_due, Case.answered_at, Case.withdrawn_at)
 Index("ix_cases_area_due", Case.area_due)
+# The console's overdue filters: the cases whose term is not met, by its end, read
+# from the index alone (migration 0013).
+Index("ix_cases_unmet_first_response", Case.first_response_at, Case.first_response_due, Case.id)
+Index("ix_cases_unanswered_legal_due", Case.answered_at, Case.legal_due, Case.id)
+Index("ix_cases_status_area_due", Case.status, Case.area_due, Case.id)

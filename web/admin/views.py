@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from engine import definitions
 from engine.errors import EngineError, FormInvalid
-from engine.instance_search import OVERDUE_TERMS, STATUSES, InstanceFilter, search
+from engine.instance_search import OVERDUE_TERMS, STATUSES, InstanceFilter, search, task_groups
 from engine.models import (
     Deployment,
     Event,
@@ -143,7 +143,7 @@ def instances() -> str | Response:
         return export(criteria, fmt, _process_names(), STATUS_LABELS)
     page = search(db.session, criteria, now())
     bundle = definitions.latest_bundle(db.session)
-    groups = sorted(db.session.scalars(select(HumanTask.candidate_group).distinct()))
+    groups = task_groups(db.session)
     return render_template(
         "admin/instances.html",
         page=page,
