@@ -2,16 +2,16 @@
 term not yet met, then its end, then the case's id); on PostgreSQL with pg_trgm, trigram
 indexes for the search by part of a radicado or of a citizen's name
 
-Revision ID: 0013_fixb
-Revises: 0012_console_indexes
+Revision ID: 0014_search_indexes
+Revises: 0013_first_response_reminder
 Create Date: 2026-11-30 15:10:00
 """
 
 from alembic import op
 from sqlalchemy import text
 
-revision = "0013_fixb"
-down_revision = "0012_console_indexes"
+revision = "0014_search_indexes"
+down_revision = "0013_first_response_reminder"
 branch_labels = None
 depends_on = None
 
