@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from engine.runtime import Engine
 
 CITIZEN_GROUP = "usuario"
+WRITTEN_EVENTS = "engine_written_events"  # session.info key: events written by Core inserts
 EVENT_COLUMNS = tuple(c.key for c in Event.__table__.columns if not c.primary_key)
 _inbox = HumanTask.__table__.c
 OPEN_INBOX_ROWS = select(_inbox.id, _inbox.completed_at, _inbox.due_at).where(
@@ -388,11 +389,16 @@ class Run:
         self.write_events()
 
     def write_events(self) -> None:
-        """Append the events logged so far to the event log."""
+        """Append the events logged so far to the event log; the session's ``info`` lists
+        them (``WRITTEN_EVENTS``: kind, bpmn id) for whoever watches its commits."""
+        session = self.engine.session
         row_writes.insert_rows(
-            self.engine.session,
+            session,
             Event,
             ({column: getattr(event, column) for column in EVENT_COLUMNS} for event in self.events),
+        )
+        session.info.setdefault(WRITTEN_EVENTS, []).extend(
+            (event.kind, event.bpmn_id) for event in self.events
         )
         self.events.clear()
 

@@ -65,8 +65,21 @@ class Desk:
             )
         )
 
+    def settled(self, instance_id: int) -> bool:
+        """No job of the instance left for the worker (it would race the next completion)."""
+        return not self.read(
+            lambda s: s.scalars(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.instance_id == instance_id, OutboxMessage.status == "pending"
+                )
+            ).first()
+        )
+
     def complete(self, instance_id: int, bpmn_id: str, username: str, data: dict) -> None:
-        wait_for(lambda: bpmn_id in self.open_steps(instance_id), what=f"{bpmn_id} to open")
+        wait_for(
+            lambda: bpmn_id in self.open_steps(instance_id) and self.settled(instance_id),
+            what=f"{bpmn_id} to open and the worker to finish",
+        )
         with self.app.app_context():
             engine = Engine(db.session, self.app.extensions["clock"])
             task = db.session.scalars(

@@ -80,7 +80,7 @@ def test_a_closure_moves_the_open_deadlines_it_counts_and_back(app: Flask, world
         assert added.data == {"dia": "2026-03-16", "motivo": "Traslado", "casos_movidos": 2}
     instance_id = _instance_id(app, plain)
     timeline = admin.get(f"/consola/instancias/{instance_id}").get_data(as_text=True)
-    assert "Términos movidos por un cierre" in timeline and "dia: 16 de marzo de 2026" in timeline
+    assert "Términos movidos por un cierre" in timeline and "16 de marzo de 2026" in timeline
 
     removal = admin.get(f"/consola/cierres/{CLOSED.isoformat()}/retirar").get_data(as_text=True)
     assert "mueve los términos de 2 casos abiertos" in removal

@@ -77,7 +77,9 @@ def test_the_reset_link_sets_a_new_password_once_and_ends_the_sessions(
     )
     assert new.status_code == 302
     with app.app_context():
-        labels = db.session.scalars(select(Event.label).where(Event.kind == "cuenta")).all()
+        labels = db.session.scalars(
+            select(Event.label).where(Event.kind == "cuenta").order_by(Event.id)
+        ).all()
     assert labels == ["restablecimiento solicitado", "contraseña restablecida"]
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from engine.models import Event, HumanTask, Incident, OutboxMessage, ProcessInstance
+from engine.run import WRITTEN_EVENTS
 
 REQUEST_SECONDS = Histogram(
     "av_http_request_duration_seconds",
@@ -146,12 +147,16 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 def _after_commit(session: Session) -> None:
-    for step in session.info.pop(_PENDING, ()):
+    written = session.info.pop(WRITTEN_EVENTS, ())  # the engine's Core inserts
+    steps = [*session.info.pop(_PENDING, ())]
+    steps += [bpmn_id or "" for kind, bpmn_id in written if kind == "task_completed"]
+    for step in steps:
         TASK_COMPLETIONS.labels(step=step).inc()
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(WRITTEN_EVENTS, None)
 
 
 def count_task_completions() -> None:
