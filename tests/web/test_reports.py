@@ -11,6 +11,7 @@ from sqlalchemy import select
 from engine.models import OutboxMessage
 from engine.runtime import Engine
 from tests.web.conftest import log_in_staff, settle_outbox
+from tests.web.test_console_actions import to_the_answer
 from web.extensions import db
 from workers import failure_schedule
 
@@ -144,20 +145,7 @@ def test_the_legal_reports_count_the_cases_of_any_range(app, client, world):
 
 def _answer_with(world, radicado: str, template: str) -> None:
     """Take a case through the area to its final answer, drafted with ``template``."""
-    world.escalate(radicado)
-    world.complete(radicado, "ut_5_2_11", "funcionario.fondos", {"es_de_mi_area": True})
-    world.complete(
-        radicado,
-        "ut_5_2_12",
-        "funcionario.fondos",
-        {"hallazgos": "Hallazgos del caso con detalle."},
-    )
-    world.complete(
-        radicado,
-        "ut_5_2_13",
-        "funcionario.fondos",
-        {"informacion_area": "Información del área suficiente."},
-    )
+    to_the_answer(world, radicado)
     world.complete(
         radicado,
         "ut_5_2_14",
