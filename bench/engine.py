@@ -275,7 +275,8 @@ def stored_bytes(session: Session, case_id: int) -> int:
     return sum(size(row) for row in rows)
 
 
-def bench(url: str) -> None:
+def prepared(url: str, count: int = 40) -> tuple[Engine_, sessionmaker, ManualClock, dict, list]:
+    """A migrated database with the definitions, the people and ``count`` cases at 5.2.14."""
     db = make_engine(url)
     upgrade(db)
     factory = sessionmaker(db, expire_on_commit=False)
@@ -286,8 +287,14 @@ def bench(url: str) -> None:
         set_review_share(session, 100, None, clock.now())
         users = people(session, clock.now())
         user_ids = {k: u.id for k, u in users.items()}
-        cases = [case_at_draft(engine, users) for _ in range(40)]
+        cases = [case_at_draft(engine, users) for _ in range(count)]
         session.commit()
+    return db, factory, clock, user_ids, cases
+
+
+def bench(url: str) -> None:
+    db, factory, clock, user_ids, cases = prepared(url)
+    with factory() as session:
         open_bytes = statistics.mean(stored_bytes(session, c) for c in cases[:5])
 
     timed_steps(factory, clock, user_ids, cases[:5], 2)  # warm-up: caches, JIT of SQL

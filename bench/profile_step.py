@@ -23,20 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.engine import (
     DRAFT,
     REJECT,
-    ROOT,
-    UTC,
     Engine,
-    ManualClock,
     User,
-    case_at_draft,
-    datetime,
-    make_engine,
     open_task,
-    people,
-    sessionmaker,
-    set_review_share,
+    prepared,
     timed_steps,
-    upgrade,
 )
 
 LAYERS = [  # (label, test on the function's file and name), first match wins
@@ -61,18 +52,7 @@ def main() -> None:
     parser.add_argument("--edges", action="store_true", help="our calls into SQLAlchemy")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/profile.db"
-    db = make_engine(url)
-    upgrade(db)
-    factory = sessionmaker(db, expire_on_commit=False)
-    clock = ManualClock(datetime(2026, 3, 10, 13, 0, tzinfo=UTC))
-    with factory() as session:
-        engine = Engine(session, clock)
-        engine.deploy_directory(ROOT)
-        set_review_share(session, 100, None, clock.now())
-        users = people(session, clock.now())
-        user_ids = {k: u.id for k, u in users.items()}
-        cases = [case_at_draft(engine, users) for _ in range(40)]
-        session.commit()
+    db, factory, clock, user_ids, cases = prepared(url)
     timed_steps(factory, clock, user_ids, cases, 2)  # warm-up
 
     statements: list[str] = []
