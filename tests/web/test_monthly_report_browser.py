@@ -29,7 +29,13 @@ def look(actor: Actor, label: str) -> None:
 
 
 def open_report_task(actor: Actor, name: str) -> None:
-    actor.go("/bandeja/?vista=group")
+    """Open the group inbox's step «name», once the engine or a worker has made it ready."""
+
+    def listed() -> bool:
+        actor.go("/bandeja/?vista=group")
+        return actor.page.get_by_role("link", name=name).count() > 0
+
+    wait_for(listed, 60, f"«{name}» in the inbox", interval=0.5)
     actor.page.get_by_role("link", name=name).first.click()
     actor.page.get_by_role("heading", level=1, name=name).wait_for()
 
@@ -44,7 +50,6 @@ def test_a_monthly_report_walks_to_the_interventoria_with_both_files(
     world.staff("calidad", "agente_calidad")
     world.staff("gerente", "gerente_outsourcing")
     world.staff("interventor", "interventoria")
-    _settle(app)  # beat started last month's report when the app came up
 
     calidad = Actor(browser, base, "h11b-calidad")
     calidad.staff_login("calidad")
