@@ -26,8 +26,6 @@ import importlib.util  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
-import zlib  # noqa: E402
 from datetime import timedelta  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -76,7 +74,6 @@ def insert_closed(template: Case, count: int, now: Any) -> None:
         select(ProcessInstance).where(ProcessInstance.case_id == template.id)
     ).one()
     case_row = bench_http._columns(cases_t, template)
-    empty_state = zlib.compress(b"{}", 1)
     first = now - timedelta(days=DAYS)
     spacing = timedelta(days=DAYS - 5) / max(1, count)
     event_id = (db.session.scalar(select(func.max(Event.id))) or 0) + 1
@@ -138,41 +135,14 @@ def insert_closed(template: Case, count: int, now: Any) -> None:
                 }
             )
             instances.append(
-                {
-                    "id": instance_id,
-                    "deployment_id": instance.deployment_id,
-                    "process_id": instance.process_id,
-                    "business_key": radicado,
-                    "case_id": case_id,
-                    "status": "completed",
-                    "has_incident": False,
-                    "state": empty_state,
-                    "version": 1,
-                    "next_timer_at": None,
-                    "started_at": filed,
-                    "updated_at": answered,
-                    "ended_at": answered,
-                }
+                bench_http.closed_instance_row(
+                    instance, instance_id, case_id, radicado, filed, answered
+                )
             )
             tasks.append(
-                {
-                    "id": str(uuid.uuid4()),
-                    "instance_id": instance_id,
-                    "case_id": case_id,
-                    "bpmn_id": "ut_5_2_16",
-                    "name": "5.2.16 Tipificar",
-                    "lane": "Agente de Calidad",
-                    "form": "tipificar.json",
-                    "candidate_group": "agente_calidad",
-                    "assignee_id": None,
-                    "state": "completed",
-                    "request_type": "reclamo",
-                    "business_key": radicado,
-                    "created_at": filed,
-                    "due_at": filed + timedelta(days=15),
-                    "completed_at": answered,
-                    "completed_by_id": None,
-                }
+                bench_http.closed_task_row(
+                    instance_id, case_id, radicado, filed, filed + timedelta(days=15), answered
+                )
             )
         bench_http._insert(cases_t, cases)
         bench_http._insert(instances_t, instances)
