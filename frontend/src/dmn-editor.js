@@ -6,6 +6,7 @@ import EditingManager from 'dmn-js-shared/lib/base/EditingManager';
 import DecisionTableEditor from 'dmn-js-decision-table/lib/Editor';
 import DecisionTableViewer from 'dmn-js-decision-table/lib/Viewer';
 import { is } from 'dmn-js-shared/lib/util/ModelUtil';
+import { wireSave } from './draft-save';
 import translateModule from './translate';
 
 const opensTable = (element) => is(element, 'dmn:Decision') && is(element.decisionLogic, 'dmn:DecisionTable');
@@ -80,24 +81,9 @@ async function mount(root) {
     });
   }
   showProblems(root, problems);
-  const status = root.querySelector('[data-status]');
-  let revision = Number(root.dataset.revision || 0);
-  root.querySelector('[data-save]')?.addEventListener('click', async () => {
-    status.textContent = 'Guardando…';
-    const { xml } = await modeler.saveXML({ format: true });
-    const answer = await fetch(root.dataset.saveUrl, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': root.dataset.csrf },
-      body: JSON.stringify({ contenido: xml, revision }),
-    });
-    const body = await answer.json().catch(() => ({ mensaje: 'Respuesta inesperada del servidor.' }));
-    status.textContent = body.mensaje;
-    if (answer.ok) {
-      revision = body.revision;
-      problems.splice(0, problems.length, ...(body.problemas || []));
-      showProblems(root, problems);
-    }
+  wireSave(root, modeler, (found) => {
+    problems.splice(0, problems.length, ...found);
+    showProblems(root, problems);
   });
   modeler.on('views.changed', () => showProblems(root, problems));
   root.dataset.ready = 'true';

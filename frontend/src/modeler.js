@@ -7,6 +7,7 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js
 import AtencionPropertiesProvider from './atencion-properties';
 import { applyMarks, clearMarks } from './marks';
 import spiffworkflow from './spiffworkflow.json';
+import { wireSave } from './draft-save';
 import translateModule from './translate';
 
 const atencionModule = {
@@ -76,25 +77,7 @@ async function mount(root) {
   await modeler.importXML(await response.text());
   modeler.get('canvas').zoom('fit-viewport');
   showProblems(modeler, root, JSON.parse(root.dataset.problems || '[]'));
-  const status = root.querySelector('[data-status]');
-  let revision = Number(root.dataset.revision || 0);
-
-  root.querySelector('[data-save]').addEventListener('click', async () => {
-    status.textContent = 'Guardando…';
-    const { xml } = await modeler.saveXML({ format: true });
-    const answer = await fetch(root.dataset.saveUrl, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': root.dataset.csrf },
-      body: JSON.stringify({ contenido: xml, revision }),
-    });
-    const body = await answer.json().catch(() => ({ mensaje: 'Respuesta inesperada del servidor.' }));
-    status.textContent = body.mensaje;
-    if (answer.ok) {
-      revision = body.revision;
-      showProblems(modeler, root, body.problemas || []);
-    }
-  });
+  wireSave(root, modeler, (problems) => showProblems(modeler, root, problems));
   root.dataset.ready = 'true';
   window.atencionModeler = modeler; // for the browser tests
 }
