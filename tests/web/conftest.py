@@ -4,7 +4,9 @@ import io
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.serving import make_server
 
 # Keep the generated SECRET_KEY file out of the working tree.
 os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="av-instance-"))
@@ -96,6 +99,26 @@ def app(
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """``app`` on a real threaded HTTP server on loopback; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture
+def served(app: Flask) -> Iterator[str]:
+    """The ``app`` fixture served on loopback, for a browser: its base URL."""
+    with serving(app) as base:
+        yield base
 
 
 class World:

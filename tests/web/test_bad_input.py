@@ -13,7 +13,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select, text
-from werkzeug.serving import make_server
 
 from engine import definitions
 from engine.models import Case, FilingToken, User
@@ -439,17 +438,6 @@ def test_the_same_form_sent_again_shows_the_case_already_filed(
     assert _cases(app) == 1
 
 
-@pytest.fixture
-def served(app: Flask) -> Iterator[str]:
-    """The app on a real threaded HTTP server on loopback."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
 def _http(
     host: str, method: str, path: str, body: dict[str, str] | None = None, cookie: str = ""
 ) -> http.client.HTTPResponse:
@@ -469,6 +457,7 @@ def _http(
 def test_two_forms_each_sent_six_times_at_once_file_two_cases(
     app: Flask, world, served: str
 ) -> None:
+    served = served.removeprefix("http://")  # host:port, for http.client
     world.citizen()
     login = _http(
         served, "POST", "/cuenta/ingresar", {"documento": "1012345678", "password": PASSWORD}

@@ -9,7 +9,6 @@ to a real SMTP server on loopback, and beat sweeps the outbox.
 """
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,11 +18,10 @@ from flask import Flask
 from playwright import sync_api
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from engine.models import OutboxMessage
 from tests.stack import Stack, redis_url, shared_clock, stack  # noqa: F401
-from tests.web.conftest import PASSWORD, PDF, World, app_config, init_reviewed_db
+from tests.web.conftest import PASSWORD, PDF, World, app_config, init_reviewed_db, serving
 from tests.workers.harness import SmtpServer, wait_for
 from web import create_app
 from web.demo import GROUPS
@@ -64,12 +62,8 @@ def live_app(
     init_reviewed_db(app)
     stack.worker.start()
     stack.beat.start()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serving(app) as base:
+        yield app, base
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -5,13 +5,10 @@ The browser's own checks (maxlength, minlength) are taken off first where a care
 hostile client would skip them, so what is shown is the server's answer.
 """
 
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from tests.web.conftest import PASSWORD
 from tests.web.test_browser import Actor, browser  # noqa: F401
@@ -19,18 +16,8 @@ from tests.web.test_browser import Actor, browser  # noqa: F401
 WIDTHS = {"escritorio": 1280, "movil": 390}
 
 
-@pytest.fixture
-def base(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-def _actor(browser: Any, base: str, name: str, width: str) -> Actor:  # noqa: F811
-    actor = Actor(browser, base, f"entrada-{width}-{name}")
+def _actor(browser: Any, served: str, name: str, width: str) -> Actor:  # noqa: F811
+    actor = Actor(browser, served, f"entrada-{width}-{name}")
     actor.page.set_viewport_size({"width": WIDTHS[width], "height": 900})
     return actor
 
@@ -52,7 +39,7 @@ def _see(actor: Actor, text: str, label: str) -> None:
 def test_bad_input_gets_a_spanish_answer_in_the_browser(
     app: Flask,
     world,
-    base: str,
+    served: str,
     browser: Any,  # noqa: F811
     width: str,
 ) -> None:
@@ -62,7 +49,7 @@ def test_bad_input_gets_a_spanish_answer_in_the_browser(
     radicado = world.file_case(citizen_id)
 
     # Registration: a name longer than its column and an address that is not one.
-    visitor = _actor(browser, base, "visitante", width)
+    visitor = _actor(browser, served, "visitante", width)
     visitor.go("/cuenta/registro")
     page = visitor.page
     _unlimit(visitor)
@@ -80,7 +67,7 @@ def test_bad_input_gets_a_spanish_answer_in_the_browser(
     assert page.get_by_text("Escriba un correo electrónico válido.").count() >= 1
 
     # Filing: a description over its limit, then the same form sent twice.
-    citizen = _actor(browser, base, "ciudadano", width)
+    citizen = _actor(browser, served, "ciudadano", width)
     citizen.go("/cuenta/ingresar")
     citizen.page.get_by_label("Número de documento").fill("1012345678")
     citizen.page.get_by_label("Contraseña").fill(PASSWORD)
@@ -122,7 +109,7 @@ def test_bad_input_gets_a_spanish_answer_in_the_browser(
     _see(citizen, "La dirección contiene caracteres no permitidos.", "url-nul")
 
     # Staff: inbox query strings, a prórroga without real reasons, a huge reassignment id.
-    asesor = _actor(browser, base, "asesor", width)
+    asesor = _actor(browser, served, "asesor", width)
     asesor.staff_login("asesor")
     asesor.go("/bandeja/?vista=group&pagina=99999999999999999999")
     _see(asesor, "El número de página no es válido.", "bandeja-pagina")
@@ -135,7 +122,7 @@ def test_bad_input_gets_a_spanish_answer_in_the_browser(
     asesor.page.get_by_role("button", name="Prorrogar").click()
     _see(asesor, "al menos 20 caracteres", "prorroga-corta")
 
-    boss = _actor(browser, base, "coordinador", width)
+    boss = _actor(browser, served, "coordinador", width)
     boss.staff_login("coordinador")
     boss.open_task(radicado, "5.2.6 Revisar la solicitud registrada")
     boss.page.evaluate(

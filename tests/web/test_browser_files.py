@@ -8,38 +8,13 @@ the citizen and as staff, checked with axe-core; screenshots in tests/artifacts/
   following the filed type.
 """
 
-import threading
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
-from flask import Flask
-from playwright import sync_api
-from werkzeug.serving import make_server
 
-from tests.web.test_browser import ARGS, CHROMIUM, PASSWORD, Actor
+from tests.web.test_browser import PASSWORD, Actor, browser  # noqa: F401
 from tests.web.test_files import OWNER, work_the_case
 from tests.web.test_suggestions import to_escalation
 
 WIDTHS = {"escritorio": 1280, "movil": 390}
-
-
-@pytest.fixture
-def served(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture
-def chromium() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 def citizen_login(actor: Actor, document: str) -> None:
@@ -59,9 +34,9 @@ def look(actor: Actor, label: str, fits: bool = True) -> None:
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_files_and_the_answer_letter_in_the_browser(app, world, served, chromium, width):
+def test_files_and_the_answer_letter_in_the_browser(app, world, served, browser, width):  # noqa: F811
     w = work_the_case(app, world)
-    citizen = Actor(chromium, served, f"archivos-ciudadano-{width}")
+    citizen = Actor(browser, served, f"archivos-ciudadano-{width}")
     citizen.page.set_viewport_size({"width": WIDTHS[width], "height": 900})
     citizen_login(citizen, OWNER)
     citizen.go(f"/mis-casos/{w.radicado}")
@@ -75,7 +50,7 @@ def test_files_and_the_answer_letter_in_the_browser(app, world, served, chromium
         page.get_by_role("link", name="Descargar la respuesta en PDF").click()
     assert download.value.suggested_filename == f"respuesta-{w.radicado}.pdf"
 
-    staff = Actor(chromium, served, f"archivos-asesor-{width}")
+    staff = Actor(browser, served, f"archivos-asesor-{width}")
     staff.page.set_viewport_size({"width": WIDTHS[width], "height": 900})
     staff.staff_login("asesor")
     staff.go(f"/bandeja/casos/{w.radicado}")
@@ -85,13 +60,13 @@ def test_files_and_the_answer_letter_in_the_browser(app, world, served, chromium
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_suggestions_in_the_browser(app, world, served, chromium, width):
+def test_suggestions_in_the_browser(app, world, served, browser, width):  # noqa: F811
     world.staff("asesor", "asesor")
     citizen = world.citizen()
     compliment = world.file_case(citizen, tipo="felicitacion")
     escalated = world.file_case(citizen, servicio="credito_educativo")
     to_escalation(world, escalated)
-    staff = Actor(chromium, served, f"sugerencias-asesor-{width}")
+    staff = Actor(browser, served, f"sugerencias-asesor-{width}")
     staff.page.set_viewport_size({"width": WIDTHS[width], "height": 900})
     staff.staff_login("asesor")
     staff.go(f"/bandeja/tareas/{world.open_task_id(escalated, 'ut_5_2_10')}")

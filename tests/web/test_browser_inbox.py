@@ -7,13 +7,9 @@ one of the same case opens ("Continúe con …") or the inbox says where the cas
 1280 and 390 px and photographed into tests/artifacts/.
 """
 
-import threading
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from tests.web.conftest import World, settle_outbox
 from tests.web.test_browser import Actor, browser  # noqa: F401
@@ -29,16 +25,6 @@ NO_SIDEWAYS_SCROLL = """() => {
     wrap: list ? [list.parentElement.scrollWidth, list.parentElement.clientWidth] : [0, 0],
   };
 }"""
-
-
-@pytest.fixture
-def base(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 def look(actor: Actor, label: str) -> None:
@@ -68,7 +54,7 @@ def settle(app: Flask, world: World) -> None:
 def test_the_inbox_counts_searches_sorts_and_leads_to_the_next_step(
     app: Flask,
     world: World,
-    base: str,
+    served: str,
     browser: Any,  # noqa: F811
 ) -> None:
     world.staff("asesor", "asesor")
@@ -82,7 +68,7 @@ def test_the_inbox_counts_searches_sorts_and_leads_to_the_next_step(
     world.escalate(escalated)  # the Fondos area has 5.2.11
 
     # The Asesor has nothing of their own yet: the inbox opens on the group, with counts.
-    asesor = Actor(browser, base, "bandeja-asesor")
+    asesor = Actor(browser, served, "bandeja-asesor")
     asesor.staff_login("asesor")
     tabs = asesor.page.get_by_role("navigation", name="Vistas de la bandeja")
     assert tabs.get_by_role("link", name="Mis tareas (0)").count() == 1
@@ -112,7 +98,7 @@ def test_the_inbox_counts_searches_sorts_and_leads_to_the_next_step(
     asesor.page.wait_for_url("**sentido=desc**")
     assert rows(asesor) == [second, first]
     shared = asesor.page.url
-    coordinador = Actor(browser, base, "bandeja-coordinador")
+    coordinador = Actor(browser, served, "bandeja-coordinador")
     coordinador.staff_login("coordinador")
     coordinador.page.goto(shared)
     assert rows(coordinador) == [second, first]
@@ -161,7 +147,7 @@ def test_the_inbox_counts_searches_sorts_and_leads_to_the_next_step(
     settle(app, world)
 
     # The Funcionario: the area's three steps in a row, then the case goes back to the Asesor.
-    fondos = Actor(browser, base, "bandeja-funcionario")
+    fondos = Actor(browser, served, "bandeja-funcionario")
     fondos.staff_login("funcionario.fondos")
     assert sorted(rows(fondos)) == sorted([first, escalated])
     options = fondos.page.locator("#filtro-tarea option").all_text_contents()  # folded

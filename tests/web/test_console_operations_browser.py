@@ -1,28 +1,11 @@
 """The console's settings page and saved filters in a real browser, at desktop and phone
 widths, checked with axe-core."""
 
-import threading
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from tests.web.conftest import World
 from tests.web.test_browser import Actor, browser  # noqa: F401
-from web.extensions import db
-
-
-@pytest.fixture
-def served(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    with app.app_context():
-        db.session.remove()
 
 
 @pytest.mark.parametrize("width", [1280, 390])

@@ -22,11 +22,10 @@ from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from engine.clock import FileClock, ManualClock
 from tests.stack import Stack, redis_url, shared_clock, stack  # noqa: F401
-from tests.web.conftest import PASSWORD, World, app_config, init_reviewed_db
+from tests.web.conftest import PASSWORD, World, app_config, init_reviewed_db, serving
 from tests.web.test_browser import WORKER_ENV, Actor, _settle, browser  # noqa: F401
 from tests.workers.harness import wait_for
 from web import create_app
@@ -77,12 +76,8 @@ def ops_live(
     init_reviewed_db(app)
     stack.worker.start()
     stack.beat.start()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}", worker_port
-    server.shutdown()
-    thread.join()
+    with serving(app) as base:
+        yield app, base, worker_port
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -2,16 +2,14 @@
 in with a Spanish "try again" message, readable at 1280 and 390 px, with no axe violations."""
 
 import sqlite3
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import make_url
-from werkzeug.serving import make_server
 
-from tests.web.conftest import PASSWORD, World, app_config
+from tests.web.conftest import PASSWORD, World, app_config, serving
 from tests.web.test_browser import browser  # noqa: F401
 from tests.web.test_studio_browser import axe, shot
 from web import create_app
@@ -26,12 +24,8 @@ def busy_served(database_url: str, session_factory, clock) -> Iterator[tuple[Fla
     app = create_app(app_config(database_url, clock, SQLITE_BUSY_TIMEOUT_MS=50))
     init_db(app)
     World(app).citizen()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serving(app) as base:
+        yield app, base
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

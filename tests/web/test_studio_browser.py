@@ -2,16 +2,14 @@
 open the case diagram, break a gateway condition in the properties panel and see it marked on
 the diagram, fix it, deploy a version with a comment. Screenshots at 1280 and 390 px; axe."""
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
-from tests.web.conftest import PASSWORD, World, app_config
+from tests.web.conftest import PASSWORD, World, app_config, serving
 from tests.web.test_browser import ARTIFACTS, AXE, browser  # noqa: F401
 from web import create_app
 from web.demo import init_db
@@ -24,12 +22,8 @@ def served(database_url: str, session_factory, clock) -> Iterator[tuple[Flask, s
     init_db(app)
     World(app).staff("dueno", "dueno_proceso")
     World(app).staff("admin", "administrador")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serving(app) as base:
+        yield app, base
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
