@@ -119,7 +119,7 @@ class Figures:
             f"temporizadores disparados       {self.timers_fired}",
             f"correos enviados                {self.mails_sent}",
             f"correos duplicados (dentro SMTP) {self.duplicated_inside}",
-            *(f"PROBLEMA {p}" for p in self.problems()),
+            *([f"PROBLEMA {p}" for p in self.problems()] or [f"{'problemas':32}ninguno"]),
         ]
 
 
