@@ -1,12 +1,18 @@
 """Staff inbox and task pages: tabs, filters, claim, release, reassign, complete."""
 
+import io
+import json
+import logging
 from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from engine.clock import ManualClock
 from tests.web.conftest import log_in_staff
+from web.extensions import db
+from web.ops import logs
 
 
 def _setup(world) -> tuple[int, str]:
@@ -244,3 +250,43 @@ def test_an_area_officer_cannot_extend_a_term(client: FlaskClient, world) -> Non
         f"/bandeja/casos/{radicado}/prorroga", data={"dias": "5", "motivos": "Motivo."}
     )
     assert response.status_code in (403, 404)
+
+
+def test_a_completion_reads_nothing_after_its_commit_and_logs_who(
+    app: Flask, client: FlaskClient, world
+) -> None:
+    """Where the person goes next is read in the step's own transaction, and the access log
+    takes the user's id from the identity map: once the commit has expired the task and the
+    user, nothing is loaded again (two queries per completion saved)."""
+    _, radicado = _setup(world)
+    asesor = world.staff("asesor", "asesor")  # already there: its id
+    task_id = world.open_task_id(radicado, "ut_5_2_6")
+    log_in_staff(client, "asesor")
+    with app.app_context():
+        engine = db.engine
+    trail: list[str] = []
+
+    def statement(_conn, _cursor, text, *_args) -> None:  # type: ignore[no-untyped-def]
+        trail.append(text.split()[0].upper())
+
+    def committed(_conn) -> None:  # type: ignore[no-untyped-def]
+        trail.append("<commit>")
+
+    stream = io.StringIO()
+    handler = logs.configure("INFO", stream)
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", committed)
+    try:
+        response = client.post(f"/bandeja/tareas/{task_id}", data={"es_felicitacion": "false"})
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", committed)
+        logging.getLogger().removeHandler(handler)
+    assert response.status_code == 302
+    next_task = world.open_task_id(radicado, "ut_5_2_7")
+    assert response.headers["Location"].endswith(f"/bandeja/tareas/{next_task}")
+    last_commit = len(trail) - 1 - trail[::-1].index("<commit>")
+    assert trail[last_commit + 1 :] == []
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    (access,) = [line for line in lines if line["logger"] == "web.access"]
+    assert access["user_id"] == asesor

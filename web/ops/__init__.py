@@ -9,6 +9,7 @@ from functools import cache
 from ipaddress import ip_address, ip_network
 
 from flask import Flask, Response, abort, current_app, g, request
+from sqlalchemy import inspect
 
 from web.extensions import db
 from web.ops import logs, metrics
@@ -75,7 +76,8 @@ def _finish_request(response: Response) -> Response:
             "status": response.status_code,
             "endpoint": endpoint,
             "duration_ms": round(elapsed * 1000, 1),
-            "user_id": g.user.id if g.get("user") is not None else None,
+            # The id from the identity map: a user the request's commit expired is not reloaded.
+            "user_id": inspect(g.user).identity[0] if g.get("user") is not None else None,
         },
     )
     return response

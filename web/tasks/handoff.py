@@ -18,7 +18,7 @@ class Handoff:
 
 
 def after_completion(done: HumanTask, user: User) -> Handoff:
-    """Where ``user`` goes after completing ``done`` (already committed)."""
+    """Where ``user`` goes after completing ``done``: read in the step's transaction."""
     completed = _("Tarea completada: %(name)s.", name=done.name)
     following = engine_inbox.next_step(db.session, done.instance_id, user)
     if following is not None:

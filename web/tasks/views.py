@@ -288,6 +288,9 @@ def complete(task_id: str) -> str | Response | tuple[str, int]:
                 attachment.case_id = task.case_id
             values[name] = [str(a.id) for a in stored]
         g.engine.complete_task(task_id, g.user, values)
+        # Read in the step's own transaction: it sees the rows the step wrote, and the task and
+        # the user are not reloaded, as they would be once the commit has expired them.
+        handoff = after_completion(task, g.user)
         commit()
     except Rejected as rejection:
         db.session.rollback()
@@ -297,7 +300,6 @@ def complete(task_id: str) -> str | Response | tuple[str, int]:
     except FormInvalid as invalid:
         db.session.rollback()
         return _render_task(task_id, values, invalid.errors), 400
-    handoff = after_completion(task, g.user)
     flash(handoff.message, "success")
     if handoff.next_task_id is not None:
         return redirect(url_for("tasks.task_page", task_id=handoff.next_task_id))
