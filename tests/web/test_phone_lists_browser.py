@@ -10,7 +10,6 @@ from flask import Flask
 
 from tests.web.conftest import World
 from tests.web.test_browser import Actor, browser  # noqa: F401
-from tests.web.test_browser_inbox import base  # noqa: F401
 from web.formatting import business_key_label
 
 PHONE = {"width": 390, "height": 844}
@@ -53,7 +52,7 @@ def list_top(actor: Actor) -> float:
 def test_lists_fit_a_phone_with_the_search_first(
     app: Flask,
     world: World,
-    base: str,  # noqa: F811
+    served: str,
     browser: Any,  # noqa: F811
 ) -> None:
     world.staff("asesor", "asesor")
@@ -63,12 +62,12 @@ def test_lists_fit_a_phone_with_the_search_first(
     for subject in ("Giro del semestre no recibido", "Certificado de paz y salvo del crédito"):
         world.file_case(ana, asunto=subject)
 
-    citizen = Actor(browser, base, "listas-ciudadana", width=390)
+    citizen = Actor(browser, served, "listas-ciudadana", width=390)
     citizen.citizen_login("1012345678", "Demo2026!seguro")
     on_phone(citizen, "/mis-casos", "mis-casos")
 
     # The inbox: the search, «Más filtros» folded, then the tasks, within the first screen.
-    asesor = Actor(browser, base, "listas-asesor", width=390)
+    asesor = Actor(browser, served, "listas-asesor", width=390)
     asesor.staff_login("asesor")
     on_phone(asesor, "/bandeja/?vista=group", "bandeja")
     folded = asesor.page.locator("details.more-filters")
@@ -85,7 +84,7 @@ def test_lists_fit_a_phone_with_the_search_first(
     on_phone(asesor, "/bandeja/?vista=group&tipo=reclamo", "bandeja-filtrada")
 
     # The console: its search as cards, the periodic processes by name, not by key.
-    admin = Actor(browser, base, "listas-admin", width=390)
+    admin = Actor(browser, served, "listas-admin", width=390)
     admin.staff_login("admin")
     on_phone(admin, "/consola/", "consola-busqueda")
     admin_page = admin.page
@@ -109,7 +108,7 @@ def test_lists_fit_a_phone_with_the_search_first(
     assert cut == []
     on_phone(admin, "/consola/grupos", "consola-grupos")
 
-    profesional = Actor(browser, base, "listas-profesional", width=390)
+    profesional = Actor(browser, served, "listas-profesional", width=390)
     profesional.staff_login("profesional")
     profesional.page.set_viewport_size(PHONE)
     profesional.go("/auditorias/")
