@@ -81,7 +81,11 @@ def _field(error: ValidationError) -> str:
 
 
 def _message(error: ValidationError, schema: dict[str, Any], field: str) -> str:
+    """The field's own ``x-mensaje`` (one text, or one per keyword: ``{"pattern": …}``), else
+    the keyword's message."""
     custom = schema.get("properties", {}).get(field, {}).get("x-mensaje")
+    if isinstance(custom, dict):
+        custom = custom.get(str(error.validator))
     if custom:
         return str(custom)
     template = _MESSAGES.get(str(error.validator), "El valor no es válido.")

@@ -145,3 +145,33 @@ def test_a_read_only_field_keeps_the_process_value_whatever_is_sent() -> None:
     schema = {"type": "object", "properties": {"radicado": {"type": "string", "readOnly": True}}}
     merged = forms.with_read_only(schema, {"radicado": "AV-2026-000001"}, {"radicado": "otro"})
     assert merged == {"radicado": "AV-2026-000001"}
+
+
+def _answer_form() -> dict[str, Any]:
+    schema = json.loads((ROOT / "forms" / "elaborar_respuesta.json").read_text())
+    return forms.with_limits(schema)
+
+
+def test_an_answer_still_holding_a_template_gap_is_refused_with_its_own_message() -> None:
+    schema = _answer_form()
+    base = {"plantilla": "respuesta_queja_reclamo"}
+    gap = "Respetado(a) Ana:\n\nRevisamos su caso:\n\n[Explique lo encontrado y las acciones.]\n"
+    assert _refused(schema, {**base, "respuesta": gap}) == {
+        "respuesta": "La respuesta aún tiene texto de la plantilla entre corchetes, como "
+        "«[Explique …]»: reemplácelo por lo que corresponde a este caso."
+    }
+    # Each keyword keeps its own message: too short is not reported as a template gap.
+    assert _refused(schema, {**base, "respuesta": "Muy corta."}) == {
+        "respuesta": "La respuesta debe tener al menos 30 caracteres."
+    }
+    filled = gap.replace("[Explique lo encontrado y las acciones.]", "Se reintegró el cobro [1].")
+    assert forms.validate(schema, {**base, "respuesta": filled})["respuesta"] == filled
+
+
+def test_a_keyword_without_its_own_message_gets_the_common_one() -> None:
+    schema = _form(
+        nota={"type": "string", "maxLength": 5, "x-mensaje": {"minLength": "Muy corta."}}
+    )
+    assert _refused(schema, {"nota": "demasiado"}) == {
+        "nota": "El texto es demasiado largo (máximo 5 caracteres)."
+    }

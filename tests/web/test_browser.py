@@ -307,6 +307,12 @@ def test_a_case_from_registration_to_the_citizens_answer(
     assert "Respetado(a) Sofía Ramírez" in answer.input_value()
     asesor.axe("tarea 5.2.14")
     asesor.shot("plantilla")
+    # The template's gap left in brackets is not sent to the citizen.
+    asesor.page.get_by_role("button", name="Completar la tarea").click()
+    gap = "La respuesta aún tiene texto de la plantilla entre corchetes"
+    asesor.page.get_by_text(gap).first.wait_for()
+    asesor.shot("plantilla-sin-completar")
+    answer = asesor.page.get_by_label("Respuesta al usuario")
     answer.fill("Respetada Sofía: el giro se hizo el 3 de marzo. Cordialmente, ICETEX.")
     asesor.submit_task()
 
