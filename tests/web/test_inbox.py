@@ -183,6 +183,7 @@ def test_after_a_step_the_same_person_continues_with_the_next_one(
     assert done.location == "/bandeja/"
     page = client.get("/bandeja/").get_data(as_text=True)
     assert f"El caso {radicado} sigue en un paso automático del sistema" in page
+    assert "si después necesita a una persona, aparecerá en la bandeja" in page
 
 
 def test_a_step_of_another_group_sends_the_person_back_with_where_the_case_went(

@@ -57,8 +57,8 @@ def _where_it_went(instance_id: int, subject: str) -> str:
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is not None and instance.status == "running":
         return _(
-            "%(subject)s sigue en un paso automático del sistema; cuando termine, aparecerá en "
-            "la bandeja del grupo que corresponda.",
+            "%(subject)s sigue en un paso automático del sistema (un correo, una consulta); si "
+            "después necesita a una persona, aparecerá en la bandeja del grupo que corresponda.",
             subject=subject,
         )
     if instance is not None and instance.case is not None:
