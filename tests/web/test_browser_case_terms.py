@@ -135,7 +135,7 @@ def test_the_citizen_answers_in_the_portal_and_the_legal_term_moves(
     assert case.legal_due == BusinessCalendar().add_business_days(original_due, waited)
     assert case.legal_due.astimezone(BOGOTA).date().isoformat() == "2026-04-09"
     assert case.status == "en_tramite" and case.suspended_days == 4
-    assert day_text(app, case.legal_due) in citizen.page.content()  # "Respuesta a más tardar"
+    assert day_text(app, case.legal_due) in citizen.page.content()  # "A más tardar el …"
     assert "certificado.pdf" in citizen.page.content()
     no_procedure_jargon(citizen)
     look(citizen, "caso-informacion-enviada")
