@@ -44,6 +44,11 @@ def activity_key(name: str) -> tuple[tuple[int, ...], str]:
     return (tuple(int(part) for part in match.group(1).split(".")), name)
 
 
+def in_procedure_order(steps: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(bpmn id, name) pairs sorted as the procedure runs: 5.2.6 before 5.2.10."""
+    return sorted(steps, key=lambda step: activity_key(step[1]))
+
+
 def steps_for(
     user_tasks: Iterable[tuple[str, str]],
     candidate_groups: Mapping[str, str | None],
@@ -64,7 +69,7 @@ def steps_for(
             else computed_group_member
         )
     ]
-    return sorted(steps, key=lambda step: activity_key(step[1]))
+    return in_procedure_order(steps)
 
 
 def _query(user: User, scope: str) -> Select[tuple[HumanTask]]:

@@ -1,5 +1,7 @@
 """The administrators' console: who may use it, finding instances, and the actions with reasons."""
 
+import re
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -192,3 +194,15 @@ def test_the_history_reads_in_spanish_without_technical_strings(app: Flask, worl
     page = client.get(f"/consola/instancias/{audit_id}").get_data(as_text=True)
     assert "Nivel de calidad en redacción y ortografía: Media: errores menores" in page
     assert "calidad redaccion ortografia" not in page
+
+
+def test_the_step_filter_lists_the_steps_in_procedure_order(app: Flask, world) -> None:
+    world.staff("admin", "administrador")
+    client = app.test_client()
+    log_in_staff(client, "admin")
+    page = client.get("/consola/").get_data(as_text=True)
+    select = page.split('<select id="f-paso"', 1)[1].split("</select>", 1)[0]
+    codes = re.findall(r"<option value=\"[^\"]+\"[^>]*>(\d+(?:\.\d+)+)", select)
+    numbers = [tuple(int(part) for part in code.split(".")) for code in codes]
+    assert numbers == sorted(numbers) and len(numbers) > 10
+    assert codes.index("5.2.6") < codes.index("5.2.10")

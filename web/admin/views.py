@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from engine import definitions
 from engine.errors import EngineError, FormInvalid
+from engine.inbox import in_procedure_order
 from engine.instance_search import OVERDUE_TERMS, STATUSES, InstanceFilter, search, task_groups
 from engine.models import (
     Deployment,
@@ -150,7 +151,7 @@ def instances() -> str | Response:
         criteria=criteria,
         query={k: v for k, v in request.args.items() if k != "pagina"},
         processes=_process_names(),
-        steps=bundle.user_tasks,
+        steps=in_procedure_order(bundle.user_tasks),
         groups=groups,
         statuses=STATUS_LABELS,
         overdue_terms=OVERDUE_LABELS,

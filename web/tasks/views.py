@@ -91,7 +91,7 @@ def _filters() -> dict[str, Any]:
 
 def _procedure_steps() -> list[tuple[str, str]]:
     """Every user task of the newest version, in procedure order (5.2.6 before 5.2.10)."""
-    return sorted(user_task_names(), key=lambda step: engine_inbox.activity_key(step[1]))
+    return engine_inbox.in_procedure_order(user_task_names())
 
 
 def _my_steps() -> list[tuple[str, str]]:
