@@ -102,9 +102,10 @@ def _store(session: Session, key: str, new: int, user: User | None, now: datetim
 
 def change(session: Session, key: str, new: int, user: User, now: datetime) -> bool:
     """An administrator's change, written to the event log with before and after; False when
-    the value is already ``new`` (nothing written). The caller commits."""
+    the value is already ``new``, its default included (nothing written, nothing logged: a
+    form saved with one field changed records that one). The caller commits."""
     old = value(session, key)
-    if old == new and session.get(Setting, key) is not None:
+    if old == new:
         return False
     _store(session, key, new, user, now)
     session.add(

@@ -43,11 +43,11 @@ def test_an_administrator_changes_settings_with_who_and_when(app: Flask, world) 
             configuration.REVIEW_SHARE: (100, 70),  # the fixture's share
             configuration.FIRST_RESPONSE_REMINDER_HOURS: (4, 6),
             configuration.LEGAL_REMINDER_DAYS: (1, 2),
-            configuration.AREA_REMINDER_DAYS: (1, 1),  # first stored: recorded too
-        }
+        }  # the area reminder was sent at its default, 1: nothing changed, nothing recorded
+        assert db.session.get(Setting, configuration.AREA_REMINDER_DAYS) is None
         assert {e.actor_id for e in events} == {admin_id}
     page = client.get("/consola/ajustes").get_data(as_text=True)
-    assert "Admin" in page and "de 4 a 6" in page
+    assert "Admin" in page and "de 4 a 6" in page and "de 1 a 1" not in page
 
 
 def test_out_of_bounds_values_are_refused_in_spanish(app: Flask, world) -> None:
