@@ -185,3 +185,14 @@ def test_a_diagram_from_another_tool_opens_with_what_the_engine_does_not_run_exp
             content_type="multipart/form-data",
         )
         assert message in client.get(refused.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_form_editor_opens_with_the_preview_drawn_not_its_markup(app: Flask, world) -> None:
+    world.staff("dueno", "dueno_proceso")
+    client = app.test_client()
+    log_in_staff(client, "dueno")
+    page = client.get("/estudio/formularios/forms/elaborar_respuesta.json").get_data(as_text=True)
+    preview = page.split("<div data-preview>", 1)[1]
+    assert preview.lstrip().startswith('<form class="stack form-preview"')
+    assert "&lt;form" not in page
+    assert 'name="respuesta"' in preview  # the answer field, drawn as on the task page

@@ -11,6 +11,7 @@ from flask import abort, flash, g, jsonify, redirect, render_template, request, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from lxml import etree
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -451,7 +452,8 @@ def _form_preview(path: str, content: str) -> tuple[str, list[dict[str, Any]]]:
         fields = build_fields(schema, errors=errors) if isinstance(schema, dict) else None
     except (ValueError, TypeError, AttributeError, KeyError):
         fields = None  # the problems say why
-    return render_template("studio/_form_preview.html", fields=fields), problems
+    # The task page's own markup, built by a template: inserted as HTML, not as text.
+    return Markup(render_template("studio/_form_preview.html", fields=fields)), problems
 
 
 @bp.get("/formularios/<path:path>")
