@@ -175,6 +175,7 @@ def test_the_history_reads_in_spanish_without_technical_strings(app: Flask, worl
                 new_event(instance, at, "migrated", label="v1 → v2", data={"version_nueva": 2}),
                 new_event(instance, at, "migration_refused", label="v3", data={"motivo": "x"}),
                 new_event(instance, at, "service_completed", data=mail, bpmn_id="st_asignacion"),
+                new_event(instance, at, "hito", label="respuesta_area", bpmn_id="ut_5_2_13"),
             ]
         )
         audit = world.engine().start("auditoria_calidad", {"periodo": at.isoformat()}, "a@1")
@@ -191,6 +192,8 @@ def test_the_history_reads_in_spanish_without_technical_strings(app: Flask, worl
     assert "Correo: Aviso de asignación" in history and "asignacion" not in history
     assert "av.42@icetex.test" not in page and "message" not in history
     assert "Correo (Acuse de recibo)" in page  # the outbox names the template too
+    assert "Hito registrado</strong>: Respuesta del área" in history
+    assert "Respuesta area" not in history
     page = client.get(f"/consola/instancias/{audit_id}").get_data(as_text=True)
     assert "Nivel de calidad en redacción y ortografía: Media: errores menores" in page
     assert "calidad redaccion ortografia" not in page
@@ -206,3 +209,10 @@ def test_the_step_filter_lists_the_steps_in_procedure_order(app: Flask, world) -
     numbers = [tuple(int(part) for part in code.split(".")) for code in codes]
     assert numbers == sorted(numbers) and len(numbers) > 10
     assert codes.index("5.2.6") < codes.index("5.2.10")
+
+
+def test_every_milestone_the_engine_records_has_a_name_in_the_history() -> None:
+    from engine.cases import MILESTONES
+    from web.admin.views import MILESTONE_LABELS
+
+    assert set(MILESTONE_LABELS) == set(MILESTONES)

@@ -249,11 +249,28 @@ def instance(instance_id: int) -> str:
     )
 
 
+MILESTONE_LABELS = {  # engine.cases.MILESTONES, as the history names them
+    "primera_respuesta": _l("Primera respuesta"),
+    "fecha_respuesta": _l("Fecha de respuesta informada"),
+    "solicitud_informacion": _l("Solicitud de información al ciudadano"),
+    "informacion_aportada": _l("Información aportada por el ciudadano"),
+    "desistimiento": _l("Desistimiento"),
+    "escalamiento": _l("Escalamiento a un área"),
+    "devolucion": _l("Devolución del área"),
+    "respuesta_area": _l("Respuesta del área"),
+    "revision": _l("Revisión de calidad"),
+    "tipificacion": _l("Tipificación"),
+    "respuesta_final": _l("Respuesta final"),
+    "alerta": _l("Alerta de término"),
+}
+
+
 def _event_label(event: Event) -> str:
     if event.kind in ("service_requested", "incident") and event.label in OPERATION_LABELS:
         return str(OPERATION_LABELS[event.label])
-    if event.kind == "hito":  # a milestone's code (primera_respuesta) as words
-        return (event.label or "").replace("_", " ").capitalize()
+    if event.kind == "hito":
+        label = event.label or ""
+        return str(MILESTONE_LABELS.get(label, label.replace("_", " ").capitalize()))
     return event.label or ""
 
 
