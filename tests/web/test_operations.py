@@ -90,14 +90,14 @@ def test_the_dashboard_reads_the_worker_and_beat_marks_from_redis(
     client = ops_app.test_client()
     log_in_staff(client, "admin")
     page = client.get("/consola/tablero").get_data(as_text=True)
-    assert "Último latido de un worker" in page and "ninguno registrado" in page
+    assert "Último latido de un proceso de trabajo" in page and "ninguno registrado" in page
     r = _redis(redis_url)
     heartbeat.record_worker(r, "celery@host-a", clock.now() - timedelta(minutes=3))
     heartbeat.record_sweep(r, clock.now() - timedelta(minutes=1))
     page = client.get("/consola/tablero").get_data(as_text=True)
     section = page.split('id="trabajos"')[1]
-    assert "Último latido de un worker" in section and "hace 3 min" in section
-    assert "hace 1 min" in section and "marcas que dejan en Redis" in section
+    assert "Último latido de un proceso de trabajo" in section and "hace 3 min" in section
+    assert "hace 1 min" in section and "marcas que dejan en el almacén compartido" in section
 
 
 def test_readyz_reports_redis_down_without_details(
