@@ -64,6 +64,15 @@ def test_every_template_renders_a_spanish_subject_text_and_html():
     assert render("escalamiento", CONTEXT).text.count("martes 31 de marzo de 2026") == 1
 
 
+def test_a_reclamo_is_never_written_about_in_the_feminine():
+    """The texts hold for a solicitud, a queja, a reclamo and a felicitación alike."""
+    for name in ("respuesta_final", "escalamiento", "acuse"):
+        mail = render(name, CONTEXT)
+        for text in (mail.text, mail.html):
+            assert "reclamo radicada" not in text and "Radicada el" not in text
+            assert "la trasladamos" not in text and "la\ntrasladamos" not in text
+
+
 def test_citizen_mails_link_to_their_case_and_staff_mails_carry_no_citizen_footer():
     citizen = render("acuse", {**CONTEXT, "datos": {"codigo_consulta": "ABCD-2345"}})
     assert "Consulte su caso en el portal" in citizen.text
