@@ -68,9 +68,9 @@ def test_a_reclamo_is_never_written_about_in_the_feminine():
     """The texts hold for a solicitud, a queja, a reclamo and a felicitación alike."""
     for name in ("respuesta_final", "escalamiento", "acuse"):
         mail = render(name, CONTEXT)
-        for text in (mail.text, mail.html):
-            assert "reclamo radicada" not in text and "Radicada el" not in text
-            assert "la trasladamos" not in text and "la\ntrasladamos" not in text
+        for body in (mail.text, mail.html):
+            assert "reclamo radicada" not in body and "Radicada el" not in body
+            assert "la trasladamos" not in body and "la\ntrasladamos" not in body
 
 
 def test_citizen_mails_link_to_their_case_and_staff_mails_carry_no_citizen_footer():
