@@ -40,6 +40,11 @@ _WORDS = {
     "telefono": "teléfono",
     "direccion": "dirección",
     "informacion": "información",
+    "dias": "días",
+    "amortizacion": "amortización",
+    "area": "área",
+    "credito": "crédito",
+    "tesoreria": "tesorería",
 }
 _MONEY = re.compile(r"^(valor|saldo)(_|$)")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -69,7 +74,7 @@ class LegacyPanel:
 
 
 def label(key: str) -> str:
-    words = [_WORDS.get(word, word) for word in key.split("_")]
+    words = [_WORDS.get(word, word) for word in re.split(r"[_ ]", key)]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
 
@@ -92,7 +97,7 @@ def cell(key: str, value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(cell(key, v) for v in value)
     text = str(value)
-    return text.replace("_", " ") if re.fullmatch(r"[a-z_]+", text) else text
+    return label(text) if re.fullmatch(r"[a-z_ ]+", text) else text  # a code, as words
 
 
 def _tables(caption: str, records: list[dict[str, Any]]) -> list[Table]:

@@ -261,3 +261,12 @@ def test_a_field_added_to_a_form_shows_up_and_its_visibility_is_the_forms_word(
     case = client.get(f"/bandeja/casos/{radicado}").get_data(as_text=True)
     assert "Extracto bancario de marzo." in case  # the staff case file shows everything
     assert "Fecha de verificación en el banco" in case
+
+
+def test_a_legacy_systems_codes_read_as_spanish_words() -> None:
+    from web.legacy_panel import cell, label
+
+    assert label("dias_mora") == "Días mora"
+    assert cell("estado", "en amortizacion") == "En amortización"
+    assert cell("area", "area_tesoreria") == "Área tesorería"
+    assert cell("codigo_linea", "TU_ELIGES_30") == "TU_ELIGES_30"  # a product code stays as is
