@@ -43,7 +43,6 @@ _WORDS = {
     "dias": "días",
     "amortizacion": "amortización",
     "area": "área",
-    "credito": "crédito",
     "tesoreria": "tesorería",
 }
 _MONEY = re.compile(r"^(valor|saldo)(_|$)")

@@ -61,8 +61,10 @@ class StepRecord:
 
 @dataclass
 class CurrentStep:
+    task_id: str
     name: str
     group: str
+    candidate_group: str  # its code: whoever belongs to it may open the step from the case
     assignee: str | None
     due_at: datetime | None
 
@@ -308,7 +310,14 @@ def current_steps(case: Case) -> list[CurrentStep]:
         .order_by(HumanTask.created_at)
     ).all()
     return [
-        CurrentStep(task.name, group or task.candidate_group, assignee, task.due_at)
+        CurrentStep(
+            task.id,
+            task.name,
+            group or task.candidate_group,
+            task.candidate_group,
+            assignee,
+            task.due_at,
+        )
         for task, group, assignee in rows
     ]
 

@@ -290,3 +290,23 @@ def test_a_completion_reads_nothing_after_its_commit_and_logs_who(
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     (access,) = [line for line in lines if line["logger"] == "web.access"]
     assert access["user_id"] == asesor
+
+
+def test_the_case_file_links_its_open_step_for_those_who_work_it(
+    client: FlaskClient, world
+) -> None:
+    _, radicado = _setup(world)
+    task_id = world.open_task_id(radicado, "ut_5_2_6")
+    log_in_staff(client, "asesor")
+    page = client.get(f"/bandeja/casos/{radicado}").get_data(as_text=True)
+    assert f'<a href="/bandeja/tareas/{task_id}">5.2.6 Revisar la solicitud registrada</a>' in page
+    other = client.application.test_client()
+    log_in_staff(other, "coordinador")  # reads the asesores' cases; the link is the same
+    page = other.get(f"/bandeja/casos/{radicado}").get_data(as_text=True)
+    assert f'href="/bandeja/tareas/{task_id}"' in page
+    world.staff("admin", "administrador")
+    admin = client.application.test_client()
+    log_in_staff(admin, "admin")  # reads every case, works no step of it
+    page = admin.get(f"/bandeja/casos/{radicado}").get_data(as_text=True)
+    assert "5.2.6 Revisar la solicitud registrada" in page
+    assert f"/bandeja/tareas/{task_id}" not in page
