@@ -175,3 +175,12 @@ def test_a_keyword_without_its_own_message_gets_the_common_one() -> None:
     assert _refused(schema, {"nota": "demasiado"}) == {
         "nota": "El texto es demasiado largo (máximo 5 caracteres)."
     }
+
+
+def test_approving_an_answer_that_fails_a_criterion_says_what_the_rule_is() -> None:
+    schema = forms.with_limits(json.loads((ROOT / "forms" / "revisar_respuesta.json").read_text()))
+    review = {"acorde": True, "clara": False, "sin_errores_forma": True, "cumple": True}
+    errors = _refused(schema, review)
+    assert list(errors) == ["clara"]
+    assert errors["clara"].startswith("Para aprobar la respuesta («¿La respuesta cumple?»: Sí)")
+    assert forms.validate(schema, {**review, "clara": True})
