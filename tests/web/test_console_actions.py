@@ -18,6 +18,11 @@ INFORMATION = {"informacion_area": "Información del área suficiente."}
 
 def to_the_answer(world, radicado: str) -> None:
     world.escalate(radicado)
+    through_the_area(world, radicado)
+
+
+def through_the_area(world, radicado: str) -> None:
+    """5.2.11 to 5.2.13 by the Fondos officer: the case comes back to the Asesor."""
     world.complete(radicado, "ut_5_2_11", "funcionario.fondos", {"es_de_mi_area": True})
     world.complete(
         radicado,

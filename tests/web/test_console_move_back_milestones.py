@@ -11,7 +11,14 @@ from sqlalchemy import select
 from engine import dashboard
 from engine.models import Case
 from tests.web.conftest import log_in_staff
-from tests.web.test_console_actions import REASON, events, instance_id_of, people, to_the_answer
+from tests.web.test_console_actions import (
+    REASON,
+    events,
+    instance_id_of,
+    people,
+    through_the_area,
+    to_the_answer,
+)
 from tests.web.test_information_request import _waiting_case
 from web.extensions import db
 
@@ -75,19 +82,7 @@ def test_moving_back_before_the_escalation_keeps_the_first_response_and_undoes_t
         case_id = db.session.scalars(select(Case.id).where(Case.radicado == radicado)).one()
         since = clock.now() - timedelta(days=60)
         assert case_id not in dashboard._area_answers(db.session, since)
-    world.complete(radicado, "ut_5_2_11", "funcionario.fondos", {"es_de_mi_area": True})
-    world.complete(
-        radicado,
-        "ut_5_2_12",
-        "funcionario.fondos",
-        {"hallazgos": "Hallazgos del caso con detalle."},
-    )
-    world.complete(
-        radicado,
-        "ut_5_2_13",
-        "funcionario.fondos",
-        {"informacion_area": "Información del área suficiente."},
-    )
+    through_the_area(world, radicado)
     with app.app_context():
         answered = dashboard._area_answers(db.session, since)[case_id]
         assert answered.replace(tzinfo=None) >= (clock.now() - timedelta(minutes=1)).replace(
