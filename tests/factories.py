@@ -129,3 +129,23 @@ def complete_services(
             engine.complete_service(message.id, results[message.operation])
             done.append(f"{message.operation}:{message.params.get('plantilla', '')}")
     return done
+
+
+def desk(
+    session: Session,
+    clock: ManualClock,
+    staff: dict[str, tuple[str, str]],
+    citizens: dict[str, str] | None = None,
+) -> tuple[Engine, dict[str, User]]:
+    """The deployed engine and its people: ``citizens`` key → document number (one citizen,
+    «citizen», by default), ``staff`` key → (username, group)."""
+    engine = Engine(session, clock)
+    deploy(engine)
+    now = clock.now()
+    people = {
+        key: user(session, document, "usuario", now=now, kind="citizen")
+        for key, document in (citizens or {"citizen": "52000111"}).items()
+    }
+    for key, (username, group) in staff.items():
+        people[key] = user(session, username, group, now=now)
+    return engine, people

@@ -17,17 +17,16 @@ LEGACY = {"legacy_lookup": {"sistemas": {"cctex": {"estado": "al día"}}}}
 
 @pytest.fixture
 def desk(session, clock):
-    engine = Engine(session, clock)
-    f.deploy(engine)
-    now = clock.now()
-    people = {
-        "citizen": f.user(session, "52000111", "usuario", now=now, kind="citizen"),
-        "asesor": f.user(session, "asesor", "asesor", now=now),
-        "fondos": f.user(session, "funcionario.fondos", "area_fondos", now=now),
-        "juridica": f.user(session, "funcionario.juridica", "area_juridica", now=now),
-        "calidad": f.user(session, "calidad", "agente_calidad", now=now),
-    }
-    return engine, people
+    return f.desk(
+        session,
+        clock,
+        {
+            "asesor": ("asesor", "asesor"),
+            "fondos": ("funcionario.fondos", "area_fondos"),
+            "juridica": ("funcionario.juridica", "area_juridica"),
+            "calidad": ("calidad", "agente_calidad"),
+        },
+    )
 
 
 def act(engine, people, who, case, bpmn_id, **data):

@@ -8,22 +8,20 @@ from sqlalchemy import select
 
 from engine.errors import EngineError, FormInvalid
 from engine.models import CaseAlert, HumanTask, ProcessInstance
-from engine.runtime import Engine
 from tests import factories as f
 from tests.engine.test_case_process import act, filed, review_and_analyse
 
 
 @pytest.fixture
 def desk(session, clock):
-    engine = Engine(session, clock)
-    f.deploy(engine)
-    now = clock.now()
-    people = {
-        "citizen": f.user(session, "52000111", "usuario", now=now, kind="citizen"),
-        "asesor": f.user(session, "asesor", "asesor", now=now),
-        "calidad": f.user(session, "calidad", "agente_calidad", now=now),
-    }
-    return engine, people
+    return f.desk(
+        session,
+        clock,
+        {
+            "asesor": ("asesor", "asesor"),
+            "calidad": ("calidad", "agente_calidad"),
+        },
+    )
 
 
 INTERIM = (

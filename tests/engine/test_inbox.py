@@ -5,22 +5,20 @@ import pytest
 
 from engine import inbox
 from engine.definitions import latest_bundle
-from engine.runtime import Engine
 from tests import factories as f
 
 
 @pytest.fixture
 def desk(session, clock):
-    engine = Engine(session, clock)
-    f.deploy(engine)
-    now = clock.now()
-    people = {
-        "ana": f.user(session, "52000111", "usuario", now=now, kind="citizen"),
-        "luis": f.user(session, "79000222", "usuario", now=now, kind="citizen"),
-        "asesor": f.user(session, "asesor", "asesor", now=now),
-        "fondos": f.user(session, "fondos", "area_fondos", now=now),
-    }
-    return engine, people
+    return f.desk(
+        session,
+        clock,
+        {
+            "asesor": ("asesor", "asesor"),
+            "fondos": ("fondos", "area_fondos"),
+        },
+        {"ana": "52000111", "luis": "79000222"},
+    )
 
 
 def test_search_finds_tasks_by_radicado_or_by_the_citizens_document(desk, clock):

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from engine import migration
 from engine.errors import DefinitionInvalid
 from engine.models import CaseAlert, Event, ProcessInstance
-from engine.runtime import Engine
 from tests import factories as f
 from tests.engine.test_case_process import act, draft, drawn_for_review, filed, review_and_analyse
 
@@ -18,16 +17,15 @@ FIRST_RESPONSE_24 = "sumar_horas(caso['radicado_en'], 24)"
 
 @pytest.fixture
 def desk(session, clock):
-    engine = Engine(session, clock)
-    f.deploy(engine)
-    now = clock.now()
-    people = {
-        "citizen": f.user(session, "52000111", "usuario", now=now, kind="citizen"),
-        "asesor": f.user(session, "asesor", "asesor", now=now),
-        "calidad": f.user(session, "calidad", "agente_calidad", now=now),
-        "dueno": f.user(session, "dueno", "dueno_proceso", now=now),
-    }
-    return engine, people
+    return f.desk(
+        session,
+        clock,
+        {
+            "asesor": ("asesor", "asesor"),
+            "calidad": ("calidad", "agente_calidad"),
+            "dueno": ("dueno", "dueno_proceso"),
+        },
+    )
 
 
 def deploy_changed(engine, replace, by, path="bpmn/caso_pqrs.bpmn"):

@@ -5,7 +5,6 @@ import pytest
 
 from engine import forms
 from engine.configuration import set_review_share
-from engine.runtime import Engine
 from tests import factories as f
 from tests.engine.test_case_process import LEGACY, act, draft, filed
 from tests.engine.test_periodic_processes import ready, started
@@ -23,17 +22,16 @@ REJECTION = dict(
 def desk(session, clock):
     # Every answer is drawn for review, whatever the draw: the loop is what is under test.
     set_review_share(session, 100, None, clock.now())
-    engine = Engine(session, clock)
-    f.deploy(engine)
-    now = clock.now()
-    people = {
-        "citizen": f.user(session, "52000111", "usuario", now=now, kind="citizen"),
-        "asesor": f.user(session, "asesor", "asesor", now=now),
-        "calidad": f.user(session, "calidad", "agente_calidad", now=now),
-        "gerente_outsourcing": f.user(session, "gerente", "gerente_outsourcing", now=now),
-        "agente_calidad": f.user(session, "agente", "agente_calidad", now=now),
-    }
-    return engine, people
+    return f.desk(
+        session,
+        clock,
+        {
+            "asesor": ("asesor", "asesor"),
+            "calidad": ("calidad", "agente_calidad"),
+            "gerente_outsourcing": ("gerente", "gerente_outsourcing"),
+            "agente_calidad": ("agente", "agente_calidad"),
+        },
+    )
 
 
 def view(engine, people, who, case, bpmn_id):

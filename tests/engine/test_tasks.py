@@ -14,18 +14,17 @@ from tests import factories as f
 
 @pytest.fixture
 def desk(session, clock):
-    engine = Engine(session, clock)
-    f.deploy(engine)
-    now = clock.now()
-    people = {
-        "citizen": f.user(session, "52000111", "usuario", now=now, kind="citizen"),
-        "ana": f.user(session, "ana", "asesor", now=now),
-        "beto": f.user(session, "beto", "asesor", now=now),
-        "fondos": f.user(session, "fondos", "area_fondos", now=now),
-        "coord": f.user(session, "coord", "coordinador", now=now),
-        "admin": f.user(session, "admin", "administrador", now=now),
-    }
-    return engine, people
+    return f.desk(
+        session,
+        clock,
+        {
+            "ana": ("ana", "asesor"),
+            "beto": ("beto", "asesor"),
+            "fondos": ("fondos", "area_fondos"),
+            "coord": ("coord", "coordinador"),
+            "admin": ("admin", "administrador"),
+        },
+    )
 
 
 def first_task(engine, people):
